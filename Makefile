@@ -1,0 +1,43 @@
+# Two commands do everything on a fresh machine:
+#   make run    install what is needed and start the app on http://127.0.0.1:7860
+#   make test   install what is needed and run every test
+# VENV may point outside the clone (CI reuses one): make test VENV=$HOME/.cache/rnn-demo-venv
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install install-test chromium bench reproduce clean
+
+$(PY):
+	python3 -m venv $(VENV)
+
+$(STAMP): requirements.txt | $(PY)
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-test: requirements-test.txt $(STAMP)
+	$(PY) -m pip install -q -r requirements-test.txt
+	touch $@
+
+install: $(STAMP)
+
+install-test: $(VENV)/.installed-test chromium
+
+# Browser tests drive Debian's chromium through Playwright (never `playwright install`).
+chromium:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
+run: install
+	$(PY) app.py
+
+test: install-test
+	$(PY) -m pytest -q tests
+
+bench: install
+	$(PY) -m rnn_demo.bench train
+
+reproduce: install
+	$(PY) -m rnn_demo reproduce
+
+clean:
+	rm -rf runs .pytest_cache tests/artifacts
