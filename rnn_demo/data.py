@@ -171,14 +171,14 @@ def load_mnist(root=None, device="cpu", split_seed: int = SPLIT_SEED, log=print)
 
 
 def synthetic_splits(n_train=512, n_val=128, n_test=128, seed=0, device="cpu") -> Splits:
-    """Tiny learnable stand-in for MNIST: digit k is a bright bar at rows 2k+3..2k+5, plus noise."""
+    """Tiny learnable stand-in for MNIST: digit k is a vertical bar on columns 2k+4 and 2k+5, plus noise."""
     g = torch.Generator().manual_seed(seed)
 
     def make(n):
         y = torch.randint(0, 10, (n,), generator=g)
-        x = torch.randint(0, 60, (n, 28, 28), generator=g, dtype=torch.int64)
+        x = torch.randint(0, 40, (n, 28, 28), generator=g, dtype=torch.int64)
         for k in range(10):
-            x[y == k, 2 * k + 3: 2 * k + 6, 4:24] += 180
+            x[y == k, 4:24, 2 * k + 4: 2 * k + 6] += 200
         return x.clamp_(0, 255).to(torch.uint8), y
 
     parts = [t for n in (n_train, n_val, n_test) for t in make(n)]

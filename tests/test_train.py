@@ -1,0 +1,97 @@
+"""The trainer is a generator of plain events that stops when asked and is deterministic on CPU."""
+
+import json
+import threading
+
+import pytest
+import torch
+
+from rnn_demo.data import synthetic_splits
+from rnn_demo.models import RowRNNConfig
+from rnn_demo.presets import PRESETS
+from rnn_demo.train import TrainConfig, load_row_rnn, train
+
+TINY = RowRNNConfig(cell="gru", hidden_size=16)
+
+
+def _run(config=TINY, **kw):
+    splits = synthetic_splits(n_train=256, n_val=128, n_test=128)
+    defaults = dict(epochs=3, batch_size=32, lr=3e-2, device="cpu")
+    return list(train(config, TrainConfig(**{**defaults, **kw}), splits))
+
+
+def test_events_come_in_order_and_are_plain_data():
+    events = _run()
+    kinds = [e["kind"] for e in events]
+    assert kinds[0] == "start" and kinds[-1] == "end"
+    assert kinds.count("epoch") == 3 and kinds.count("step") == 3 * 8
+    steps = [e["step"] for e in events if e["kind"] == "step"]
+    assert steps == list(range(1, 25))
+    json.dumps(events)                          # nothing but plain data
+    end = events[-1]
+    assert end["status"] == "completed" and end["epochs_done"] == 3
+    assert end["test_acc"] > 0.6, "a tiny GRU learns the synthetic bars"
+    epochs = [e for e in events if e["kind"] == "epoch"]
+    assert epochs[-1]["val_loss"] < epochs[0]["val_loss"] or epochs[0]["val_acc"] > 0.9
+
+
+def test_val_loss_is_measured_on_validation_not_training_data():
+    events = _run(epochs=1)
+    epoch = next(e for e in events if e["kind"] == "epoch")
+    assert epoch["val_loss"] != pytest.approx(epoch["train_loss"], rel=1e-6)
+
+
+def test_stop_ends_the_run_and_keeps_what_was_measured(tmp_path):
+    stop = threading.Event()
+    splits = synthetic_splits(n_train=256)
+    events = []
+    for e in train(TINY, TrainConfig(epochs=50, batch_size=32, device="cpu"), splits,
+                   out=tmp_path / "c.pt", stop=stop):
+        events.append(e)
+        if e["kind"] == "epoch" and e["epoch"] == 2:
+            stop.set()
+    end = events[-1]
+    assert end["status"] == "stopped" and end["epochs_done"] == 2 and end["test_acc"] is None
+    assert len([e for e in events if e["kind"] == "step"]) == 2 * 8
+    _, ckpt = load_row_rnn(tmp_path / "c.pt")
+    assert ckpt["metrics"]["status"] == "stopped" and len(ckpt["metrics"]["history"]) == 2
+
+
+def test_seeded_runs_are_deterministic_on_cpu():
+    a, b = _run(epochs=1, seed=3, max_shift=2), _run(epochs=1, seed=3, max_shift=2)
+    losses = lambda ev: [e["loss"] for e in ev if e["kind"] == "step"]
+    assert losses(a) == losses(b)
+    assert losses(a) != losses(_run(epochs=1, seed=4, max_shift=2))
+
+
+def test_log_every_batches_syncs_but_keeps_every_step():
+    events = _run(epochs=1, log_every=5)
+    assert [e["step"] for e in events if e["kind"] == "step"] == list(range(1, 9))
+
+
+@pytest.mark.parametrize("schedule", ["onecycle", "cosine"])
+def test_schedules_and_regularisers_train(schedule):
+    end = _run(RowRNNConfig(cell="lstm", hidden_size=16, num_layers=2, dropout=0.1), schedule=schedule,
+               optimizer="adamw", weight_decay=0.01, grad_clip=1.0, label_smoothing=0.1)[-1]
+    assert end["status"] == "completed"
+
+
+def test_diverging_run_raises_a_clear_error():
+    with pytest.raises(FloatingPointError, match="smaller learning rate"):
+        _run(RowRNNConfig(cell="rnn", nonlinearity="relu", hidden_size=64), lr=10.0, epochs=5)
+
+
+@pytest.mark.parametrize("bad", [dict(epochs=0), dict(lr=0), dict(lr=-1e-3), dict(batch_size=0),
+                                 dict(schedule="warp"), dict(max_shift=20), dict(lr=float("nan"))])
+def test_absurd_hyperparameters_are_rejected_before_training(bad):
+    with pytest.raises(ValueError):
+        next(train(TINY, TrainConfig(**bad), synthetic_splits(n_train=32)))
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_every_preset_takes_a_training_step_on_cpu(name):
+    splits = synthetic_splits(n_train=64, n_val=16, n_test=16)
+    config = TrainConfig(epochs=1, batch_size=64, device="cpu", **PRESETS[name].train_overrides)
+    events = list(train(PRESETS[name].model, config, splits))
+    assert events[-1]["status"] == "completed"
+    assert torch.isfinite(torch.tensor(events[1]["loss"]))
