@@ -45,6 +45,7 @@ def save_checkpoint(path, kind: str, config: dict, state_dict: dict, metrics: di
             torch.save(payload, f)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)          # mkstemp makes it private; a checkpoint is for sharing
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

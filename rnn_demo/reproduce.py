@@ -32,6 +32,7 @@ def reproduce(names, args, out_dir: Path) -> Path:
     """Train each preset (all notebook presets plus gru by default); return the table's path."""
     from .cli import load_splits_for, print_events, train_config_from_args
     from .devices import device_label, resolve_device
+    from .model_card import write_model_card
     from .train import train
     names = names or [n for n in PRESETS if n in NOTEBOOK_PRESETS or n == "gru"]
     presets = [get_preset(n) for n in names]
@@ -56,6 +57,7 @@ def reproduce(names, args, out_dir: Path) -> Path:
         rows.append((preset, config, end))
         _write_table(out_dir / "README.md", rows, device_label(device), len(splits.train_x))
         print(f"wrote {out_dir / 'README.md'}", file=sys.stderr)
+    print(f"wrote {write_model_card(args.checkpoints)}", file=sys.stderr)
     return out_dir / "README.md"
 
 
