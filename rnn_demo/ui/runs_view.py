@@ -1,0 +1,150 @@
+"""What the Training tab shows of runs: the runs table, plot DataFrames and the status text.
+
+Plain functions of a RunManager and its records; no widgets here (see ui/training.py).
+"""
+
+import threading
+import time
+from pathlib import Path
+
+import pandas as pd
+import torch
+
+from ..data import default_root
+from ..runs import RunManager
+
+CUSTOM = "custom"
+MAX_POINTS = 1500                     # per-iteration curves are averaged down to this many points
+COMPARE_METRICS = {"validation accuracy": ("epoch", "val_acc"), "validation loss": ("epoch", "val_loss"),
+                   "training loss": ("iteration", "loss")}
+_managers: dict[Path, RunManager] = {}   # one manager per runs folder, shared by every browser
+_managers_lock = threading.Lock()
+
+
+def manager_for(runs: Path) -> RunManager:
+    """The RunManager of a runs folder, created on first use (its history is loaded then)."""
+    with _managers_lock:
+        key = Path(runs).resolve()
+        if key not in _managers:
+            _managers[key] = RunManager(key, data_root=default_root())
+        return _managers[key]
+
+
+def device_choices() -> list[tuple[str, str]]:
+    """auto / cuda (with its name, only when present) / cpu."""
+    if not torch.cuda.is_available():
+        return [("auto (no GPU found: cpu)", "auto"), ("cpu", "cpu")]
+    gpus = [(f"cuda:{i} ({torch.cuda.get_device_name(i)})", f"cuda:{i}")
+            for i in range(torch.cuda.device_count())]
+    return [(f"auto ({gpus[0][0]})", "auto"), *gpus, ("cpu", "cpu")]
+
+
+def _clock(seconds) -> str:
+    seconds = int(max(seconds or 0, 0))
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds >= 3600 \
+        else f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def _pct(value) -> str:
+    return "–" if value is None else f"{100 * value:.2f}%"
+
+
+def _model_text(r: dict) -> str:
+    m = r["model_config"]
+    text = f"{'Bi' if m['bidirectional'] else ''}{m['cell'].upper()} {m['hidden_size']}"
+    text += f"x{m['num_layers']}" if m["num_layers"] > 1 else ""
+    text += f" {m['nonlinearity']}" if m["cell"] == "rnn" else ""
+    text += f" +{m['norm'][0].upper()}N" if m["norm"] else ""
+    text += " +MLP" if m["head"] == "mlp" else ""
+    return f"{r['name']}: {text}" if r["name"] != CUSTOM else text
+
+
+def _recipe_text(t: dict) -> str:
+    parts = [f"{t['epochs']} ep", f"bs {t['batch_size']}", f"{t['optimizer']} {t['lr']:g}", t["schedule"]]
+    parts += [f"wd {t['weight_decay']:g}"] if t["weight_decay"] else []
+    parts += [f"shift {t['max_shift']}px"] if t["max_shift"] else []
+    return " · ".join(parts + [f"seed {t['seed']}"])
+
+
+def runs_table(manager: RunManager) -> pd.DataFrame:
+    """One row per run, newest first: what it trained, where, how it ended."""
+    rows = []
+    for r in manager.list_runs():
+        status = r["status"] + (f" (#{r['position']} in queue)" if r.get("position") else "")
+        rows.append([r["id"], _model_text(r), _recipe_text(r["train_config"]), r["device"], status,
+                     _pct(r["best_val_acc"]), _pct(r["test_acc"]), _clock(r["seconds"]) if r["seconds"] else "–"])
+    return pd.DataFrame(rows, columns=["run", "model", "hyperparameters", "device", "status",
+                                       "best val acc", "test acc", "time"])
+
+
+def _thin(x: list, y: list) -> tuple[list, list]:
+    """Average consecutive points so a long curve stays at most MAX_POINTS points."""
+    if len(x) <= MAX_POINTS:
+        return x, y
+    k = -(-len(x) // MAX_POINTS)
+    return ([sum(x[i:i + k]) / len(x[i:i + k]) for i in range(0, len(x), k)],
+            [sum(y[i:i + k]) / len(y[i:i + k]) for i in range(0, len(y), k)])
+
+
+def live_frames(curves) -> tuple:
+    """The notebook's three plots as DataFrames: loss per iteration, val loss and val acc per epoch."""
+    steps, losses = _thin(curves.steps, curves.losses)
+    loss = pd.DataFrame({"iteration": steps, "loss": losses})
+    val = pd.DataFrame([{"epoch": e["epoch"], "loss": e[k], "split": split} for e in curves.epochs
+                        for k, split in (("train_loss", "training"), ("val_loss", "validation"))],
+                       columns=["epoch", "loss", "split"])
+    acc = pd.DataFrame({"epoch": [e["epoch"] for e in curves.epochs],
+                        "accuracy (%)": [100 * e["val_acc"] for e in curves.epochs]})
+    return tuple(None if frame.empty else frame for frame in (loss, val, acc))   # None: "no data yet"
+
+
+def compare_frame(manager: RunManager, run_ids: list, metric: str) -> pd.DataFrame | None:
+    """The chosen metric of several runs, one colour per run, for overlaying."""
+    x_name, key = COMPARE_METRICS.get(metric, COMPARE_METRICS["validation accuracy"])
+    frames = []
+    for run_id in run_ids or []:
+        try:
+            record, curves = manager.get(run_id), manager.curves(run_id)
+        except ValueError:
+            continue                                      # deleted meanwhile
+        label = f"{run_id[-4:]} {record['name']}"
+        if key == "loss":
+            x, y = _thin(curves.steps, curves.losses)
+        else:
+            x = [e["epoch"] for e in curves.epochs]
+            y = [(100 if key == "val_acc" else 1) * e[key] for e in curves.epochs]
+        frames.append(pd.DataFrame({"x": x, "value": y, "run": label}))
+    frames = [f for f in frames if not f.empty]
+    return pd.concat(frames) if frames else None
+
+
+def status_text(manager: RunManager, run_id, note: str = "") -> str:
+    """Who, where, how far: the run's id, device, parameters, progress and results."""
+    if run_id is None:
+        return note or "No run yet: pick a preset (or build a model), then press **Start**."
+    try:
+        r, curves = manager.get(run_id), manager.curves(run_id)
+    except ValueError as e:
+        return f"{note}\n\n{e}" if note else str(e)
+    lines = [f"**Run `{r['id']}`** · {_model_text(r)} · **{r['device']}** · {r['params']:,} parameters"]
+    status, p = r["status"], curves.progress()
+    if status == "queued":
+        lines.append(f"Status: **queued**, position {r.get('position') or '?'} on {r['train_config']['device']}")
+    elif status == "running" and not p:
+        lines.append("Status: **running** (loading data)")
+    elif status == "running":
+        elapsed = time.time() - curves.first_time
+        eta = (p["eta"] - (time.time() - curves.last_time)) if p["eta"] is not None else None
+        lines.append(f"Status: **running**, epoch {p['epoch']} of {p['epochs']} · step {p['step']}/"
+                     f"{p['total_steps']} · elapsed {_clock(elapsed)}" +
+                     (f" · about {_clock(eta)} left" if eta is not None else ""))
+    else:
+        reason = f" ({r['reason']})" if r.get("reason") else ""
+        lines.append(f"Status: **{status}**{reason} after {r['epochs_done']} epoch(s), {_clock(r['seconds'])}")
+    if curves.epochs:
+        e = curves.epochs[-1]
+        lines.append(f"Epoch {e['epoch']}: validation loss {e['val_loss']:.4f}, accuracy {_pct(e['val_acc'])}")
+    if r["test_acc"] is not None:
+        lines.append(f"**Test accuracy: {_pct(r['test_acc'])}** · checkpoint `{r.get('checkpoint')}` "
+                     "is now in the Sketch tab's model list")
+    return "\n\n".join(([note] if note else []) + lines)
