@@ -1,7 +1,236 @@
-"""Placeholder until the sketch tab lands."""
+"""The Sketch tab: draw a digit and watch each recurrent model read it, row by row."""
+
+from pathlib import Path
 
 import gradio as gr
+import numpy as np
+import pandas as pd
+from PIL import Image
+
+from rnn_demo.checkpoints import CheckpointError
+from rnn_demo.preprocess import EmptyDrawingError, ImageError, preprocess_sketch, preprocess_upload
+from rnn_demo.registry import Listing, ModelRegistry, predict, row_probabilities
+
+CANVAS = 448                      # canvas pixels; the digit is scaled to 20 px whatever its size
+BRUSH_SIZE = 18                   # a ~36 px stroke on a digit ~300 px tall: ~2.4 px after boxing
+REFRESH_SECONDS = 4
+DRAW_A_DIGIT = "draw a digit"
+NO_ROWS = ("**Row by row** needs a model that reads in one direction. This one is "
+           "bidirectional: its backward half reads the rows bottom-up and has no answer until "
+           "it has seen the whole image, so there is no prediction after row *t*. Pick `rnn`, "
+           "`lstm` or `gru` to watch a model change its mind.")
+ROWS_HINT = ("**Row by row**: the probability of each digit after the model has read rows 1 to "
+             "*t* (top to bottom). Early rows are ambiguous; watch it settle.")
+COMPARE_HEADERS = ["model", "prediction", "confidence", "test accuracy"]
+
+# Gradio 6's Sketchpad mounts with no tool selected ("select the draw tool to start") and can
+# lose it again (Clear, a re-mounted tab). Whenever no tool is highlighted, pick the brush; a
+# tool the user chose (eraser, pan) is left alone. Installed once per page by an HTML block.
+SELECT_BRUSH_JS = """
+if (!window.__rnnSketchBrush) {
+  window.__rnnSketchBrush = true;
+  setInterval(() => {
+    const root = document.getElementById('sketchpad');
+    if (!root || !root.querySelector('canvas') || root.querySelector('button.highlight')) return;
+    const brush = root.querySelector('button[title="Brush"]') || root.querySelector('button.quite-round');
+    if (brush) brush.click();
+  }, 300);
+}
+"""
 
 
-def build_sketch_tab(*args, **kwargs):
-    gr.Markdown("Coming soon.")
+def _seen(digit: np.ndarray) -> Image.Image:
+    """The 28x28 input as the model sees it (white ink on black), enlarged with visible pixels."""
+    return Image.fromarray((digit * 255).astype(np.uint8)).resize((140, 140), Image.Resampling.NEAREST)
+
+
+def _top3(probs) -> dict:
+    return {str(d): float(p) for d, p in enumerate(probs)}
+
+
+def _rows_frame(rows=None) -> pd.DataFrame | None:
+    """(28, 10) probabilities -> long table: row, probability, digit (None: nothing to plot).
+
+    None rather than an empty frame: a LinePlot that once showed an empty frame stays blank.
+    """
+    if rows is None:
+        return None
+    rows = np.asarray(rows)
+    t, k = np.meshgrid(np.arange(1, rows.shape[0] + 1), np.arange(rows.shape[1]), indexing="ij")
+    return pd.DataFrame({"row": t.ravel(), "probability": rows.ravel().round(4),
+                         "digit": k.ravel().astype(str)})
+
+
+def _warnings_md(listing: Listing) -> str:
+    if not listing.warnings and listing.entries:
+        return ""
+    lines = [f"- {w}" for w in listing.warnings]
+    if not listing.entries:
+        lines.insert(0, "**No trained model found.** Train one in the Training tab or run "
+                        "`python -m rnn_demo reproduce`.")
+    else:
+        lines.insert(0, "**Some checkpoints were left out:**")
+    return "\n".join(lines)
+
+
+def build_sketch_tab(checkpoints: Path, runs: Path, tab=None):
+    """Build the tab's components and wire them; `tab` (the enclosing gr.Tab) refreshes on select."""
+    registry = ModelRegistry(Path(checkpoints), Path(runs))   # a cache of files, shared by design
+    listing = registry.scan()
+
+    # ---- handlers ----------------------------------------------------------------------------
+    def read_digit(digit, model_path):
+        """(label, rows plot, rows note) for a preprocessed digit and a chosen model."""
+        if digit is None:
+            return DRAW_A_DIGIT, _rows_frame(), ROWS_HINT
+        if not model_path:
+            return "no model available: train one first", _rows_frame(), ROWS_HINT
+        try:
+            model = registry.model(model_path)
+        except CheckpointError as e:
+            gr.Warning(str(e))
+            return "model unavailable: pick another", _rows_frame(), ROWS_HINT
+        digit = np.asarray(digit, dtype=np.float32)
+        probs = predict(model, digit)[0].tolist()
+        rows = row_probabilities(model, digit)
+        if rows is None:
+            return _top3(probs), _rows_frame(), NO_ROWS
+        return _top3(probs), _rows_frame(rows), ROWS_HINT
+
+    def predict_sketch(sketch, model_path):
+        """Drawing + model -> top-3 label, the 28x28 input, the row-by-row plot, its note."""
+        try:
+            digit = preprocess_sketch(sketch)
+        except EmptyDrawingError:
+            return DRAW_A_DIGIT, None, _rows_frame(), ROWS_HINT, None
+        except ImageError as e:
+            return str(e), None, _rows_frame(), ROWS_HINT, None
+        label, rows, note = read_digit(digit, model_path)
+        return label, _seen(digit), rows, note, digit.tolist()
+
+    def compare_digit(digit):
+        """Every available model's prediction for one preprocessed digit."""
+        if digit is None:
+            return pd.DataFrame(columns=COMPARE_HEADERS)
+        digit = np.asarray(digit, dtype=np.float32)
+        out = []
+        for entry in registry.scan().entries:
+            try:
+                probs = predict(registry.model(entry.path), digit)[0]
+            except CheckpointError:
+                continue
+            acc = f"{100 * entry.test_acc:.2f}%" if entry.test_acc is not None else "?"
+            out.append([entry.name, int(probs.argmax()), f"{100 * float(probs.max()):.1f}%", acc])
+        return pd.DataFrame(out, columns=COMPARE_HEADERS)
+
+    def compare_sketch(sketch):
+        """Drawing -> a table of every available model's prediction and confidence."""
+        try:
+            return compare_digit(preprocess_sketch(sketch))
+        except (EmptyDrawingError, ImageError):
+            return compare_digit(None)
+
+    def predict_files(files, model_path):
+        """Uploaded pictures -> gallery of (28x28 input, 'name: prediction (confidence)')."""
+        items = []
+        model = None
+        if model_path:
+            try:
+                model = registry.model(model_path)
+            except CheckpointError as e:
+                gr.Warning(str(e))
+        for f in files or []:
+            path = Path(f if isinstance(f, str) else getattr(f, "name", str(f)))
+            name = path.name
+            try:
+                digit = preprocess_upload(path)
+            except (EmptyDrawingError, ImageError) as e:
+                items.append((Image.new("L", (140, 140), 60), f"{name}: {e}"))
+                continue
+            if model is None:
+                items.append((_seen(digit), f"{name}: no model available"))
+                continue
+            probs = predict(model, digit)[0]
+            items.append((_seen(digit), f"{name}: {int(probs.argmax())} "
+                                        f"({100 * float(probs.max()):.0f}%)"))
+        return items
+
+    def refresh(current, known):
+        """New or removed checkpoints -> new dropdown choices; nothing changed -> no update."""
+        fresh = registry.scan()
+        choices = [(e.label, e.path) for e in fresh.entries]
+        state = [choices, fresh.warnings]
+        if state == known:
+            return gr.skip(), gr.skip(), gr.skip()
+        value = current if fresh.find(current) else (fresh.default.path if fresh.default else None)
+        warnings = _warnings_md(fresh)
+        return (gr.Dropdown(choices=choices, value=value), state,
+                gr.Markdown(warnings, visible=bool(warnings)))
+
+    # ---- layout ------------------------------------------------------------------------------
+    gr.Markdown("Draw a digit; each model reads it **one row per time step**, top to bottom, "
+                "the way it was trained on MNIST.")
+    warnings = _warnings_md(listing)
+    warnings_md = gr.Markdown(warnings, visible=bool(warnings), elem_id="sketch-warnings")
+    known = gr.State([[(e.label, e.path) for e in listing.entries], listing.warnings])
+    digit_state = gr.State(None)
+    gr.HTML("Undo and clear are at the canvas's top right, the eraser on its left.",
+            js_on_load=SELECT_BRUSH_JS, elem_id="sketch-tips", padding=False)
+    with gr.Row():
+        with gr.Column(scale=3):
+            sketchpad = gr.Sketchpad(
+                elem_id="sketchpad", label="Draw a digit", type="numpy", image_mode="RGBA",
+                canvas_size=(CANVAS, CANVAS), fixed_canvas=True, layers=False, transforms=(),
+                brush=gr.Brush(default_size=BRUSH_SIZE, colors=["#000000"], color_mode="fixed"),
+                eraser=gr.Eraser(default_size=BRUSH_SIZE * 2), height=CANVAS + 140)
+            with gr.Row():
+                model_dd = gr.Dropdown(
+                    choices=[(e.label, e.path) for e in listing.entries],
+                    value=listing.default.path if listing.default else None,
+                    label="Model", elem_id="sketch-model", scale=3)
+                predict_btn = gr.Button("Predict", variant="primary", elem_id="sketch-predict",
+                                        scale=1)
+        with gr.Column(scale=2):
+            label = gr.Label(num_top_classes=3, label="Prediction", elem_id="sketch-prediction",
+                             value=DRAW_A_DIGIT)
+            seen = gr.Image(label="What the model sees (28x28)", elem_id="sketch-input",
+                            interactive=False, height=170, buttons=[])
+    with gr.Row():
+        with gr.Column(scale=3):
+            rows_plot = gr.LinePlot(
+                None, x="row", y="probability", color="digit", elem_id="sketch-rows",
+                label="Row by row", x_title="rows read", y_title="probability",
+                y_lim=[0, 1], x_lim=[1, 28], height=300)
+        with gr.Column(scale=2):
+            rows_note = gr.Markdown(ROWS_HINT, elem_id="sketch-rows-note")
+    with gr.Row():
+        compare = gr.Dataframe(pd.DataFrame(columns=COMPARE_HEADERS), label="Every model on "
+                               "this drawing", elem_id="sketch-compare", interactive=False)
+    compare_btn = gr.Button("Compare all models", size="sm", elem_id="sketch-compare-button")
+    gr.Markdown("**Upload** photos or scans of handwritten digits (dark on light or light on "
+                "dark); each is cropped, boxed and centred like MNIST.")
+    with gr.Row():
+        upload = gr.File(file_count="multiple", file_types=["image"], label="Digit pictures",
+                         elem_id="sketch-upload", scale=1)
+        gallery = gr.Gallery(label="28x28 inputs and predictions", elem_id="sketch-gallery",
+                             columns=5, height=320, scale=2)
+    timer = gr.Timer(REFRESH_SECONDS)
+
+    # ---- wiring ------------------------------------------------------------------------------
+    sketch_outputs = [label, seen, rows_plot, rows_note, digit_state]
+    sketchpad.change(predict_sketch, [sketchpad, model_dd], sketch_outputs, api_name="predict",
+                     trigger_mode="always_last", show_progress="hidden").then(
+        compare_digit, [digit_state], [compare], api_visibility="private", show_progress="hidden")
+    predict_btn.click(predict_sketch, [sketchpad, model_dd], sketch_outputs,
+                      api_visibility="private").then(
+        compare_digit, [digit_state], [compare], api_visibility="private")
+    model_dd.change(read_digit, [digit_state, model_dd], [label, rows_plot, rows_note],
+                    api_visibility="private", show_progress="hidden")
+    compare_btn.click(compare_sketch, [sketchpad], [compare], api_name="compare")
+    upload.change(predict_files, [upload, model_dd], [gallery], api_name="predict_files")
+    refresh_io = dict(inputs=[model_dd, known], outputs=[model_dd, known, warnings_md],
+                      api_visibility="private", show_progress="hidden")
+    timer.tick(refresh, **refresh_io)
+    if tab is not None:
+        tab.select(refresh, **refresh_io)
+    return sketchpad
