@@ -17,8 +17,9 @@ def _bar(done: int, total: int, width: int = 30) -> str:
     return "[" + "#" * filled + "." * (width - filled) + f"] {done}/{total}"
 
 
-def print_events(events, out=sys.stdout, progress=sys.stderr):
+def print_events(events, out=None, progress=None):
     """Render trainer events as the notebook did, with a progress bar per epoch; return the end event."""
+    out, progress = out or sys.stdout, progress or sys.stderr
     steps_per_epoch, end = 1, None
     for event in events:
         kind = event["kind"]

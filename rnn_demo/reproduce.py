@@ -39,7 +39,6 @@ def reproduce(names, args, out_dir: Path) -> Path:
     device = resolve_device(args.device)
     splits = load_splits_for(args, device)
     out_dir.mkdir(parents=True, exist_ok=True)
-    rows = []
     for preset in presets:
         config = train_config_from_args(preset, args)
         steps, losses = [], []
@@ -54,30 +53,38 @@ def reproduce(names, args, out_dir: Path) -> Path:
         ckpt = Path(args.checkpoints) / f"{preset.name}.pt"
         end = print_events(tap(train(preset.model, config, splits, out=ckpt, name=preset.name)))
         plot_history(preset.name, steps, losses, end["history"], out_dir)
-        rows.append((preset, config, end))
-        _write_table(out_dir / "README.md", rows, device_label(device), len(splits.train_x))
+        _write_table(out_dir / "README.md", Path(args.checkpoints), device_label(device))
         print(f"wrote {out_dir / 'README.md'}", file=sys.stderr)
     print(f"wrote {write_model_card(args.checkpoints)}", file=sys.stderr)
     return out_dir / "README.md"
 
 
-def _write_table(path: Path, rows, device: str, n_train: int) -> None:
+def _write_table(path: Path, checkpoints: Path, device: str) -> None:
+    """One row per preset whose checkpoint exists, read from the checkpoint's own metrics."""
+    from .checkpoints import CheckpointError, load_checkpoint
     lines = [
         "# Reproducing the notebook",
         "",
-        f"`python -m rnn_demo reproduce` on **{device}**, {n_train:,} training images, "
-        f"{_dt.date.today().isoformat()}. Test accuracy after the last epoch; the test set is "
-        "touched once per model. Train time excludes validation.",
+        f"`python -m rnn_demo reproduce` on **{device}**, {_dt.date.today().isoformat()}. Test accuracy "
+        "after the last epoch; the test set is touched once per model. Train time excludes validation.",
         "",
-        "| preset | model | epochs | lr | notebook test acc. | ours | parameters | train time |",
-        "|---|---|---|---|---|---|---|---|",
+        "| preset | model | epochs | lr | notebook test acc. | ours | parameters | train time | device |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
-    for preset, config, end in rows:
+    plots = []
+    for name, preset in PRESETS.items():
+        try:
+            ckpt = load_checkpoint(checkpoints / f"{name}.pt", kind="row_rnn")
+        except CheckpointError:
+            continue
+        m, tc = ckpt["metrics"], ckpt["train_config"]
         nb = f"{preset.notebook_acc:.2f}%" if preset.notebook_acc is not None else "n/a"
-        ours = f"{100 * end['test_acc']:.2f}%" if end["test_acc"] is not None else end["status"]
-        lines.append(f"| `{preset.name}` | {preset.description} | {config.epochs} | {config.lr:g} | {nb} | "
-                     f"{ours} | {end['params']:,} | {end['train_seconds']:.0f} s |")
+        ours = f"{100 * m['test_acc']:.2f}%" if m.get("test_acc") is not None else m.get("status", "?")
+        lines.append(f"| `{name}` | {preset.description} | {m.get('epochs_done')} | {tc.get('lr', 0):g} | "
+                     f"{nb} | {ours} | {m.get('params', 0):,} | {m.get('train_seconds', 0):.0f} s | "
+                     f"{m.get('device', '?')} |")
+        if (path.parent / f"{name}.png").exists():
+            plots.append(f"![{name}]({name}.png)")
     lines += ["", "Per preset, the notebook's three plots (training loss per iteration, validation "
-              "loss and accuracy per epoch):", ""]
-    lines += [f"![{p.name}]({p.name}.png)" for p, _, _ in rows]
+              "loss and accuracy per epoch):", "", *plots]
     path.write_text("\n".join(lines) + "\n")
