@@ -28,7 +28,7 @@ import tempfile
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -37,11 +37,12 @@ from .data import load_mnist
 from .devices import device_label, resolve_device
 from .models import RowRNN, RowRNNConfig, count_parameters
 from .presets import NOTEBOOK_PRESETS, get_preset
+from .run_log import Curves, EventLog
 from .train import TrainConfig, train
 
 ACTIVE = ("queued", "running")
 MAX_PARAMS = 50_000_000      # a bigger model would take hours here and risk the host's memory
-CUDA_LOG_EVERY = 20          # steps per loss read-back on a GPU: one device sync per 20 steps
+CUDA_LOG_EVERY = 10          # steps per loss read-back on a GPU: one device sync per 10 steps
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -61,16 +62,28 @@ def _write_json(path: Path, data: dict) -> None:
         raise
 
 
-def _pid_alive(pid) -> bool:
-    if not isinstance(pid, int) or pid == os.getpid():
+def _process_id(pid: int | None = None) -> str:
+    """'pid:start time' (Linux), so a pid reused after a restart is not taken for the old app."""
+    pid = pid or os.getpid()
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return f"{pid}:{stat.rsplit(')', 1)[1].split()[19]}"
+    except (OSError, IndexError):
+        return str(pid)
+
+
+def _owner_alive(owner) -> bool:
+    """Whether another live process (not this one) owns a run."""
+    if not isinstance(owner, str) or owner == _process_id():
         return False
     try:
+        pid = int(owner.split(":")[0])
         os.kill(pid, 0)
-    except ProcessLookupError:
+    except (ValueError, ProcessLookupError):
         return False
     except PermissionError:
-        return True
-    return True
+        pass
+    return _process_id(pid) == owner
 
 
 def _device_key(device: torch.device) -> str:
@@ -78,67 +91,6 @@ def _device_key(device: torch.device) -> str:
     if device.type == "cuda":
         return f"cuda:{device.index if device.index is not None else torch.cuda.current_device()}"
     return device.type
-
-
-@dataclass
-class Curves:
-    """What a run's metrics log held so far; `advance` reads only the bytes added since."""
-    offset: int = 0
-    start: dict | None = None
-    end: dict | None = None
-    error: str | None = None
-    steps: list = field(default_factory=list)
-    losses: list = field(default_factory=list)
-    epochs: list = field(default_factory=list)       # one dict per epoch event
-    first_time: float | None = None
-    last_time: float | None = None
-
-    def advance(self, path: Path) -> bool:
-        """Read complete new lines of `path`; True if anything was added."""
-        try:
-            with open(path, "rb") as f:
-                f.seek(self.offset)
-                chunk = f.read()
-        except FileNotFoundError:
-            return False
-        cut = chunk.rfind(b"\n") + 1          # a half-written last line waits for next time
-        if cut == 0:
-            return False
-        self.offset += cut
-        for line in chunk[:cut].splitlines():
-            try:
-                event = json.loads(line)
-            except ValueError:
-                continue                      # a line torn by a crash: skip it
-            self._add(event)
-        return True
-
-    def _add(self, event: dict) -> None:
-        kind = event.get("kind")
-        self.last_time = event.get("time", self.last_time)
-        if kind == "start":
-            self.start, self.first_time = event, event.get("time")
-        elif kind == "step":
-            self.steps.append(event["step"])
-            self.losses.append(event["loss"])
-        elif kind == "epoch":
-            self.epochs.append(event)
-        elif kind == "end":
-            self.end = event
-        elif kind == "error":
-            self.error = event.get("reason")
-
-    def progress(self) -> dict:
-        """Epoch x of y, steps done, elapsed seconds and an estimate of the time left."""
-        if self.start is None:
-            return {}
-        total = self.start["epochs"] * self.start["steps_per_epoch"]
-        done = self.steps[-1] if self.steps else 0
-        elapsed = (self.last_time or 0) - (self.first_time or 0)
-        eta = elapsed * (total - done) / done if done and self.end is None else None
-        epoch = min(done // max(self.start["steps_per_epoch"], 1) + 1, self.start["epochs"])
-        return {"epoch": epoch, "epochs": self.start["epochs"], "step": done, "total_steps": total,
-                "elapsed": elapsed, "eta": eta}
 
 
 class RunManager:
@@ -197,7 +149,7 @@ class RunManager:
     def _mark_interrupted(self) -> None:
         """Runs a dead process left queued or running did not finish: say so."""
         for record in self.list_runs():
-            if record["status"] in ACTIVE and not _pid_alive(record.get("pid")):
+            if record["status"] in ACTIVE and not _owner_alive(record.get("owner")):
                 self._update(record["id"], status="interrupted", ended=record.get("ended") or _now(),
                              reason=f"the app stopped while this run was {record['status']}")
 
@@ -224,7 +176,7 @@ class RunManager:
                   "train_config": train_config.to_dict(), "device": device_label(device),
                   "status": "queued", "reason": None, "created": _now(), "started": None,
                   "ended": None, "params": params, "epochs_done": 0, "best_val_acc": None,
-                  "test_acc": None, "seconds": None, "pid": os.getpid()}
+                  "test_acc": None, "seconds": None, "owner": _process_id()}
         with self._lock:
             (self.root / run_id).mkdir()
             _write_json(self.root / run_id / "run.json", record)
@@ -323,16 +275,13 @@ class RunManager:
         run_id, folder = record["id"], self.root / record["id"]
         stop = self._stops.setdefault(run_id, threading.Event())
         t0 = time.time()
-        with open(folder / "metrics.jsonl", "a") as log:
-            def write(event):
-                log.write(json.dumps({**event, "time": time.time()}) + "\n")
-                log.flush()
+        with EventLog(folder / "metrics.jsonl") as log:
             try:
                 events = train(RowRNNConfig(**record["model_config"]),
                                TrainConfig(**record["train_config"]), self._splits_for(key),
                                out=folder / "checkpoint.pt", stop=stop, name=record["name"])
                 for event in events:
-                    write(event)
+                    log.write(event)
                     if event["kind"] == "epoch":
                         best = max(record["best_val_acc"] or 0.0, event["val_acc"])
                         record = self._update(run_id, epochs_done=event["epoch"], best_val_acc=best,
@@ -347,7 +296,7 @@ class RunManager:
                             checkpoint=event["checkpoint_path"])
             except Exception as e:  # the run failed; the worker must keep serving the queue
                 reason = _failure_reason(e)
-                write({"kind": "error", "reason": reason})
+                log.write({"kind": "error", "reason": reason})
                 self._update(run_id, status="failed", reason=reason, ended=_now(),
                              seconds=time.time() - t0)
                 if key.startswith("cuda"):

@@ -1,6 +1,8 @@
 """The run manager: background training with a log per run, stop, queues, history and failures."""
 
 import json
+import subprocess
+import sys
 import threading
 import time
 
@@ -11,7 +13,9 @@ from rnn_demo.checkpoints import load_checkpoint
 from rnn_demo.data import synthetic_splits
 from rnn_demo.models import RowRNNConfig
 from rnn_demo.presets import NOTEBOOK_PRESETS
-from rnn_demo.runs import Curves, RunManager
+from rnn_demo import runs as runs_module
+from rnn_demo.run_log import Curves
+from rnn_demo.runs import RunManager
 from rnn_demo.train import TrainConfig
 
 TINY = RowRNNConfig(cell="gru", hidden_size=16)
@@ -100,12 +104,26 @@ def test_a_run_left_running_by_a_dead_app_is_marked_interrupted(manager, tmp_pat
     record = manager.wait(manager.start(TINY, quick(epochs=1))["id"])
     run_json = tmp_path / "runs" / record["id"] / "run.json"
     # As a killed app leaves it: still "running", owned by a process that no longer exists.
-    run_json.write_text(json.dumps({**record, "status": "running", "pid": 2 ** 22 + 12345}))
+    run_json.write_text(json.dumps({**record, "status": "running", "owner": "4206649:123"}))
 
     again = RunManager(tmp_path / "runs", splits_factory=synthetic_splits)
     found = again.get(record["id"])
     assert found["status"] == "interrupted"
     assert "app stopped" in found["reason"]
+
+
+def test_a_run_owned_by_another_live_app_is_left_alone(manager, tmp_path):
+    record = manager.wait(manager.start(TINY, quick(epochs=1))["id"])
+    other_app = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        run_json = tmp_path / "runs" / record["id"] / "run.json"
+        run_json.write_text(json.dumps({**record, "status": "running",
+                                        "owner": runs_module._process_id(other_app.pid)}))
+        again = RunManager(tmp_path / "runs", splits_factory=synthetic_splits)
+        assert again.get(record["id"])["status"] == "running"
+    finally:
+        other_app.kill()
+        other_app.wait()
 
 
 @pytest.mark.parametrize("model, config, message", [

@@ -33,10 +33,10 @@ def manager_for(runs: Path) -> RunManager:
 def device_choices() -> list[tuple[str, str]]:
     """auto / cuda (with its name, only when present) / cpu."""
     if not torch.cuda.is_available():
-        return [("auto (no GPU found: cpu)", "auto"), ("cpu", "cpu")]
+        return [("auto → cpu (no GPU found)", "auto"), ("cpu", "cpu")]
     gpus = [(f"cuda:{i} ({torch.cuda.get_device_name(i)})", f"cuda:{i}")
             for i in range(torch.cuda.device_count())]
-    return [(f"auto ({gpus[0][0]})", "auto"), *gpus, ("cpu", "cpu")]
+    return [(f"auto → {gpus[0][0]}", "auto"), *gpus, ("cpu", "cpu")]
 
 
 def _clock(seconds) -> str:

@@ -134,7 +134,9 @@ def build_training_tab(checkpoints: Path, runs: Path):
                 watched, curves, active = None, None, False
             if curves is not None and seen.get("drawn") != (watched, curves.offset):
                 plots = list(live_frames(curves))
-                seen["drawn"] = (watched, curves.offset)
+                if seen.get("epochs_drawn") == (watched, len(curves.epochs)):
+                    plots[1:] = [skip, skip]       # the per-epoch plots change once an epoch
+                seen.update(drawn=(watched, curves.offset), epochs_drawn=(watched, len(curves.epochs)))
             if active or seen.get("described") != watched:   # clocks tick while it runs
                 status_md = status_text(manager, watched)
                 seen["described"] = None if active else watched
