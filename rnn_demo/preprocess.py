@@ -19,6 +19,7 @@ Anything that is not a digit-like drawing (empty canvas, eraser-only, a single d
 from pathlib import Path
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 from PIL import Image, UnidentifiedImageError
 
 FIELD, BOX = 28, 20          # MNIST's field and the box the digit is scaled into
@@ -162,12 +163,19 @@ def to_mnist(ink: np.ndarray) -> np.ndarray:
 
 
 def _is_dot(mask: np.ndarray, canvas_side: int) -> bool:
-    """A blob, not a stroke: tiny on the canvas, or a compact roundish patch of ink."""
+    """A blob, not a stroke: tiny on the canvas, or so thick that it survives an erosion by a
+    quarter of its own size (a disk does; the strokes of even the boldest MNIST digit do not)."""
     h, w = mask.shape
     if max(h, w) < max(3, canvas_side // 50):
         return True
-    roundish = min(h, w) / max(h, w) > 0.6
-    return roundish and mask.mean() > 0.7
+    scale = min(1.0, 64 / max(h, w))          # erode a small copy: fast at any canvas size
+    small = np.asarray(Image.fromarray(mask.astype(np.uint8) * 255).resize(
+        (max(1, round(w * scale)), max(1, round(h * scale))), Image.Resampling.BOX)) >= 128
+    r = max(1, round(0.25 * max(small.shape)))
+    eroded = np.pad(small, r)                 # outside the crop is background
+    for axis in (0, 1):                       # a square erosion is two 1-D running minima
+        eroded = sliding_window_view(eroded, 2 * r + 1, axis=axis).min(axis=-1)
+    return bool(eroded.any())
 
 
 def preprocess_sketch(value) -> np.ndarray:

@@ -3,8 +3,10 @@
 from pathlib import Path
 
 import gradio as gr
+import matplotlib
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 from PIL import Image
 
 from rnn_demo.checkpoints import CheckpointError
@@ -48,23 +50,37 @@ def _top3(probs) -> dict:
     return {str(d): float(p) for d, p in enumerate(probs)}
 
 
-def _rows_frame(rows=None) -> pd.DataFrame | None:
-    """(28, 10) probabilities -> long table: row, probability, digit (None: nothing to plot).
-
-    None rather than an empty frame: a LinePlot that once showed an empty frame stays blank.
-    """
+def _rows_figure(rows=None) -> Figure | None:
+    """(28, 10) probabilities after each row -> a line per digit; the final top 3 stand out."""
     if rows is None:
         return None
     rows = np.asarray(rows)
-    t, k = np.meshgrid(np.arange(1, rows.shape[0] + 1), np.arange(rows.shape[1]), indexing="ij")
-    return pd.DataFrame({"row": t.ravel(), "probability": rows.ravel().round(4),
-                         "digit": k.ravel().astype(str)})
+    top = set(np.argsort(rows[-1])[-3:].tolist())
+    fig = Figure(figsize=(7, 3.3), dpi=100, layout="constrained")
+    ax = fig.add_subplot()
+    colours = matplotlib.colormaps["tab10"].colors
+    steps = np.arange(1, rows.shape[0] + 1)
+    for digit in range(rows.shape[1]):
+        strong = digit in top
+        ax.plot(steps, rows[:, digit], color=colours[digit], lw=2.4 if strong else 1.0,
+                alpha=1.0 if strong else 0.45, label=str(digit), zorder=3 if strong else 2)
+        peak = int(rows[:, digit].argmax())
+        if strong or rows[peak, digit] > 0.3:   # name the lines that matter, where they peak
+            ax.annotate(str(digit), (steps[peak], rows[peak, digit]), xytext=(0, 4),
+                        textcoords="offset points", ha="center", color=colours[digit],
+                        fontsize=11, fontweight="bold")
+    ax.set(xlim=(1, rows.shape[0] + 0.5), ylim=(0, 1.08), xlabel="rows read (top to bottom)",
+           ylabel="probability")
+    ax.grid(alpha=0.3)
+    ax.legend(title="digit", loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8,
+              title_fontsize=8, frameon=False)
+    return fig
 
 
 def _warnings_md(listing: Listing) -> str:
     if not listing.warnings and listing.entries:
         return ""
-    lines = [f"- {w}" for w in listing.warnings]
+    lines = [f"- {w if len(w) <= 160 else w[:157] + '...'}" for w in listing.warnings]
     if not listing.entries:
         lines.insert(0, "**No trained model found.** Train one in the Training tab or run "
                         "`python -m rnn_demo reproduce`.")
@@ -82,29 +98,29 @@ def build_sketch_tab(checkpoints: Path, runs: Path, tab=None):
     def read_digit(digit, model_path):
         """(label, rows plot, rows note) for a preprocessed digit and a chosen model."""
         if digit is None:
-            return DRAW_A_DIGIT, _rows_frame(), ROWS_HINT
+            return DRAW_A_DIGIT, _rows_figure(), ROWS_HINT
         if not model_path:
-            return "no model available: train one first", _rows_frame(), ROWS_HINT
+            return "no model available: train one first", _rows_figure(), ROWS_HINT
         try:
             model = registry.model(model_path)
         except CheckpointError as e:
             gr.Warning(str(e))
-            return "model unavailable: pick another", _rows_frame(), ROWS_HINT
+            return "model unavailable: pick another", _rows_figure(), ROWS_HINT
         digit = np.asarray(digit, dtype=np.float32)
         probs = predict(model, digit)[0].tolist()
         rows = row_probabilities(model, digit)
         if rows is None:
-            return _top3(probs), _rows_frame(), NO_ROWS
-        return _top3(probs), _rows_frame(rows), ROWS_HINT
+            return _top3(probs), _rows_figure(), NO_ROWS
+        return _top3(probs), _rows_figure(rows), ROWS_HINT
 
     def predict_sketch(sketch, model_path):
         """Drawing + model -> top-3 label, the 28x28 input, the row-by-row plot, its note."""
         try:
             digit = preprocess_sketch(sketch)
         except EmptyDrawingError:
-            return DRAW_A_DIGIT, None, _rows_frame(), ROWS_HINT, None
+            return DRAW_A_DIGIT, None, _rows_figure(), ROWS_HINT, None
         except ImageError as e:
-            return str(e), None, _rows_frame(), ROWS_HINT, None
+            return str(e), None, _rows_figure(), ROWS_HINT, None
         label, rows, note = read_digit(digit, model_path)
         return label, _seen(digit), rows, note, digit.tolist()
 
@@ -151,8 +167,8 @@ def build_sketch_tab(checkpoints: Path, runs: Path, tab=None):
                 items.append((_seen(digit), f"{name}: no model available"))
                 continue
             probs = predict(model, digit)[0]
-            items.append((_seen(digit), f"{name}: {int(probs.argmax())} "
-                                        f"({100 * float(probs.max()):.0f}%)"))
+            items.append((_seen(digit), f"{int(probs.argmax())} ({100 * float(probs.max()):.0f}%)"
+                                        f" {name}"))
         return items
 
     def refresh(current, known):
@@ -197,23 +213,20 @@ def build_sketch_tab(checkpoints: Path, runs: Path, tab=None):
                             interactive=False, height=170, buttons=[])
     with gr.Row():
         with gr.Column(scale=3):
-            rows_plot = gr.LinePlot(
-                None, x="row", y="probability", color="digit", elem_id="sketch-rows",
-                label="Row by row", x_title="rows read", y_title="probability",
-                y_lim=[0, 1], x_lim=[1, 28], height=300)
+            rows_plot = gr.Plot(label="Row by row", elem_id="sketch-rows", format="png")
         with gr.Column(scale=2):
             rows_note = gr.Markdown(ROWS_HINT, elem_id="sketch-rows-note")
-    with gr.Row():
-        compare = gr.Dataframe(pd.DataFrame(columns=COMPARE_HEADERS), label="Every model on "
-                               "this drawing", elem_id="sketch-compare", interactive=False)
-    compare_btn = gr.Button("Compare all models", size="sm", elem_id="sketch-compare-button")
+            compare = gr.Dataframe(pd.DataFrame(columns=COMPARE_HEADERS), label="Every model "
+                                   "on this drawing", elem_id="sketch-compare", interactive=False)
+            compare_btn = gr.Button("Compare all models", size="sm",
+                                    elem_id="sketch-compare-button")
     gr.Markdown("**Upload** photos or scans of handwritten digits (dark on light or light on "
                 "dark); each is cropped, boxed and centred like MNIST.")
     with gr.Row():
         upload = gr.File(file_count="multiple", file_types=["image"], label="Digit pictures",
                          elem_id="sketch-upload", scale=1)
         gallery = gr.Gallery(label="28x28 inputs and predictions", elem_id="sketch-gallery",
-                             columns=5, height=320, scale=2)
+                             columns=6, height=260, object_fit="contain", fit_columns=False, scale=2)
     timer = gr.Timer(REFRESH_SECONDS)
 
     # ---- wiring ------------------------------------------------------------------------------
