@@ -51,8 +51,10 @@ class Listing:
     def default(self) -> ModelEntry | None:
         return self.entries[0] if self.entries else None
 
-    def find(self, path: str | None) -> ModelEntry | None:
-        return next((e for e in self.entries if e.path == path), None)
+    def find(self, key: str | None) -> ModelEntry | None:
+        """The entry whose path, or else name, is `key` (scripts may pass "lstm")."""
+        return (next((e for e in self.entries if e.path == key), None)
+                or next((e for e in self.entries if e.name == key), None))
 
 
 def _file_key(path: Path):

@@ -35,6 +35,7 @@ def test_lists_shipped_models_best_first_with_accuracy_in_the_label(tmp_path):
     assert listing.default.name == "lstm"
     assert "lstm" in listing.default.label and "98.12%" in listing.default.label
     assert listing.warnings == []
+    assert listing.find("rnn") is listing.find(str(tmp_path / "rnn.pt")) is listing.entries[1]
 
 
 def test_other_kinds_are_skipped_silently_and_corrupt_files_are_reported(tmp_path):

@@ -52,6 +52,15 @@ def test_api_predict_asks_for_a_digit_on_an_empty_canvas(client, tmp_path):
 
 
 @needs_models
+def test_api_predict_takes_a_model_by_name_and_refuses_an_unknown_one(client, tmp_path):
+    one = layer_png(tmp_path, lambda d: d.line([(230, 60), (215, 390)], "black", width=36))
+    label, *_ = client.predict(sketch_value(one), SHIPPED[-1].name, api_name="/predict")
+    assert label["label"].isdigit()
+    label, *_ = client.predict(sketch_value(one), "no-such-model", api_name="/predict")
+    assert "unknown model" in label["label"] and not label.get("confidences")
+
+
+@needs_models
 def test_api_compare_lists_every_shipped_model(client, tmp_path):
     one = layer_png(tmp_path, lambda d: d.line([(230, 60), (215, 390)], "black", width=36))
     table = client.predict(sketch_value(one), api_name="/compare")

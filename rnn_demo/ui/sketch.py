@@ -99,10 +99,14 @@ def build_sketch_tab(checkpoints: Path, runs: Path, tab=None):
         """(label, rows plot, rows note) for a preprocessed digit and a chosen model."""
         if digit is None:
             return DRAW_A_DIGIT, _rows_figure(), ROWS_HINT
-        if not model_path:
-            return "no model available: train one first", _rows_figure(), ROWS_HINT
+        listing = registry.scan()
+        entry = listing.find(model_path) or (listing.default if not model_path else None)
+        if entry is None:
+            message = (f"unknown model {model_path!r}: pick one from the list" if model_path
+                       else "no model available: train one first")
+            return message, _rows_figure(), ROWS_HINT
         try:
-            model = registry.model(model_path)
+            model = registry.model(entry.path)
         except CheckpointError as e:
             gr.Warning(str(e))
             return "model unavailable: pick another", _rows_figure(), ROWS_HINT
@@ -150,9 +154,11 @@ def build_sketch_tab(checkpoints: Path, runs: Path, tab=None):
         """Uploaded pictures -> gallery of (28x28 input, 'name: prediction (confidence)')."""
         items = []
         model = None
-        if model_path:
+        listing = registry.scan()
+        entry = listing.find(model_path) or (listing.default if not model_path else None)
+        if entry is not None:
             try:
-                model = registry.model(model_path)
+                model = registry.model(entry.path)
             except CheckpointError as e:
                 gr.Warning(str(e))
         for f in files or []:
@@ -164,7 +170,7 @@ def build_sketch_tab(checkpoints: Path, runs: Path, tab=None):
                 items.append((Image.new("L", (140, 140), 60), f"{name}: {e}"))
                 continue
             if model is None:
-                items.append((_seen(digit), f"{name}: no model available"))
+                items.append((_seen(digit), f"{name}: no such model {model_path!r}"))
                 continue
             probs = predict(model, digit)[0]
             items.append((_seen(digit), f"{int(probs.argmax())} ({100 * float(probs.max()):.0f}%)"
@@ -203,7 +209,8 @@ def build_sketch_tab(checkpoints: Path, runs: Path, tab=None):
                 model_dd = gr.Dropdown(
                     choices=[(e.label, e.path) for e in listing.entries],
                     value=listing.default.path if listing.default else None,
-                    label="Model", elem_id="sketch-model", scale=3)
+                    label="Model", elem_id="sketch-model", scale=3,
+                    allow_custom_value=True)   # runs appear after start; handlers check the value
                 predict_btn = gr.Button("Predict", variant="primary", elem_id="sketch-predict",
                                         scale=1)
         with gr.Column(scale=2):
