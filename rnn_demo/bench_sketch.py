@@ -92,6 +92,9 @@ def main(argv=None) -> int:
           f"{'OK' if t_one < 20 else 'SLOW'}")
     print(f"compare table, {len(listing.entries)} models:                  {t_compare:7.2f} ms   "
           f"(target < 150 ms) {'OK' if t_compare < 150 else 'SLOW'}")
+    if (t_one >= 20 or t_compare >= 150) and torch.get_num_threads() > 1:
+        print("slow with several threads: if other processes keep the cores busy (training), "
+              "small single-image runs stall on thread hand-offs; compare with --threads 1")
     return 0
 
 
