@@ -8,7 +8,8 @@ rotating order: with nobody watching; with an API client calling the tab's 1 s p
 server's share of watching); and with headless Chromium on the Training tab (poll plus
 drawing; on a small machine the browser competes with training for the same cores, which a
 remote browser would not). Prints each run's train time (the trainer's, validation excluded)
-and each mode's ratio to unwatched. Needs gradio_client, playwright and Debian's chromium.
+and each mode's ratio to unwatched, in wall time and in the app process's CPU time (steadier
+on a shared machine). Needs gradio_client, playwright and Debian's chromium.
 
 With `--direct DEVICE` it only trains the preset through a RunManager (the Training tab's
 engine) on that device and prints epochs per second and the accuracy reached: the check to
@@ -73,6 +74,12 @@ def _serve(runs: Path):
     raise RuntimeError("the app did not start within 120 s")
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux), all its threads."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _train(client, runs: Path, preset: str, epochs: int) -> dict:
     status = client.predict(preset=preset, epochs=epochs, device="cpu", api_name="/train_start")
     run_id = status.split("`")[1]
@@ -118,7 +125,7 @@ def main(argv=None) -> int:
 
     runs = Path(tempfile.mkdtemp(prefix="bench-ui-runs-"))
     proc, url = _serve(runs)
-    times = {mode: [] for mode in MODES}
+    times, cpu = {mode: [] for mode in MODES}, {mode: [] for mode in MODES}
     try:
         client = Client(url, verbose=False)
         with sync_playwright() as p:
@@ -134,7 +141,9 @@ def main(argv=None) -> int:
                         page.get_by_role("tab", name="Training").click()
                     elif mode == "api poll":
                         poller = _Poller(url)
+                    cpu0 = _cpu_seconds(proc.pid)
                     record = _train(client, runs, args.preset, args.epochs)
+                    record["app_cpu"] = _cpu_seconds(proc.pid) - cpu0
                     if page is not None:
                         drawn = page.locator("#train-loss-plot g.mark-line path").first.get_attribute("d")
                         assert drawn and drawn.count("L") > 10, "the browser did not draw the run"
@@ -142,8 +151,9 @@ def main(argv=None) -> int:
                     if poller is not None:
                         assert poller.close() > 10, "the poller did not poll"
                     times[mode].append(record["train_seconds"])
+                    cpu[mode].append(record["app_cpu"])
                     print(f"{mode:>9}: {record['id']} {record['status']}, train {record['train_seconds']:.1f} s, "
-                          f"total {record['seconds']:.1f} s", flush=True)
+                          f"total {record['seconds']:.1f} s, app process CPU {record['app_cpu']:.1f} s", flush=True)
                 modes = modes[1:] + modes[:1]      # rotate the order against drifting load
             browser.close()
     finally:
@@ -152,7 +162,8 @@ def main(argv=None) -> int:
     bare = sum(times["unwatched"])
     summary = [f"{args.preset}, {args.epochs} epoch(s) on cpu, {args.rounds} round(s), train seconds:"]
     for mode in MODES:
-        summary.append(f"{mode} {sum(times[mode]):.1f} s (x{sum(times[mode]) / bare:.3f})")
+        summary.append(f"{mode} {sum(times[mode]):.1f} s (x{sum(times[mode]) / bare:.3f}, "
+                       f"app CPU x{sum(cpu[mode]) / sum(cpu['unwatched']):.3f})")
     print(" ".join(summary))
     return 0
 

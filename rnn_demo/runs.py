@@ -47,7 +47,7 @@ _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds")
 
 
 def _write_json(path: Path, data: dict) -> None:
@@ -171,7 +171,7 @@ class RunManager:
             raise ValueError(f"the model has {params:,} parameters; the training bench takes at most "
                              f"{self.max_params:,}. Use a smaller hidden size or fewer layers.")
         safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", name)[:40].strip("-.") or "run"
-        run_id = f"{_dt.datetime.now():%Y%m%d-%H%M%S}-{safe}-{secrets.token_hex(2)}"
+        run_id = f"{_dt.datetime.now():%Y%m%d-%H%M%S}-{safe}-{secrets.token_hex(3)}"
         record = {"id": run_id, "name": name, "model_config": model_config.to_dict(),
                   "train_config": train_config.to_dict(), "device": device_label(device),
                   "status": "queued", "reason": None, "created": _now(), "started": None,

@@ -36,7 +36,7 @@ def test_browser_starts_a_cpu_run_watches_the_loss_grow_and_stops_it(app_url, pa
     choose(page, "train-preset", "rnn: RNN tanh 128 + Linear")
     # The preset fills the model and recipe fields; edit the epochs once that has landed.
     assert wait_until(lambda: page.locator('#train-cell input[value="rnn"]').is_checked(), 10)
-    page.locator("#train-epochs input").fill("1")
+    page.locator("#train-epochs input").fill("5")    # long enough to be stopped midway
     choose(page, "train-device", "cpu")
     page.locator("#train-start").click()
 
@@ -44,12 +44,12 @@ def test_browser_starts_a_cpu_run_watches_the_loss_grow_and_stops_it(app_url, pa
     # The id, the device and the parameter count show at once (RNN 128 + Linear: 21,514).
     assert wait_until(lambda: "21,514 parameters" in status.inner_text(), 10)
     text = status.inner_text()
-    assert re.search(r"Run \d{8}-\d{6}-rnn-[0-9a-f]{4}", text) and "cpu" in text
+    assert re.search(r"Run \d{8}-\d{6}-rnn-[0-9a-f]{6}", text) and "cpu" in text
 
     first = wait_until(lambda: loss_points(page) >= 2 and loss_points(page), 90)
     assert first >= 2, f"no loss curve after 90 s; status: {status.inner_text()}"
     assert wait_until(lambda: loss_points(page) > first, 30), "the loss plot stopped gaining points"
-    assert "epoch 1 of 1" in status.inner_text()           # the run got the edited epochs
+    assert " of 5" in status.inner_text()                  # the run got the edited epochs
 
     page.locator("#train-stop").click()
     assert wait_until(lambda: "Status: stopped" in status.inner_text(), 10), status.inner_text()
@@ -59,7 +59,7 @@ def test_browser_starts_a_cpu_run_watches_the_loss_grow_and_stops_it(app_url, pa
 
 def test_api_starts_and_stops_a_run(app_url):
     client = Client(app_url, verbose=False)
-    status = client.predict(preset="rnn", epochs=1, device="cpu", api_name="/train_start")
+    status = client.predict(preset="rnn", epochs=5, device="cpu", api_name="/train_start")
     run_id = re.search(r"Run `([^`]+)`", status).group(1)
     assert "21,514 parameters" in status
 

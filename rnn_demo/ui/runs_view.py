@@ -107,7 +107,7 @@ def compare_frame(manager: RunManager, run_ids: list, metric: str) -> pd.DataFra
             record, curves = manager.get(run_id), manager.curves(run_id)
         except ValueError:
             continue                                      # deleted meanwhile
-        label = f"{run_id[-4:]} {record['name']}"
+        label = f"{run_id[-6:]} {record['name']}"
         if key == "loss":
             x, y = _thin(curves.steps, curves.losses)
         else:

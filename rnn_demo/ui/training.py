@@ -6,6 +6,7 @@ same runs); which run a browser is watching lives in gr.State. A 1 s gr.Timer re
 new lines of the watched run's metrics log and redraws only what changed.
 """
 
+import time
 from dataclasses import asdict
 from pathlib import Path
 
@@ -24,6 +25,12 @@ MODEL_FIELDS = ["cell", "nonlinearity", "hidden_size", "num_layers", "bidirectio
 TRAIN_FIELDS = ["epochs", "batch_size", "lr", "schedule", "optimizer", "weight_decay", "max_shift",
                 "seed", "grad_clip", "label_smoothing"]
 INTEGERS = {"hidden_size", "num_layers", "epochs", "batch_size", "max_shift", "seed"}
+NOTE_SECONDS = 8                      # how long a message stays above the live status
+
+
+def noted(message: str) -> dict:
+    """A fresh per-browser view state carrying a message the timer keeps showing for a while."""
+    return {"note": message, "note_until": time.time() + NOTE_SECONDS}
 
 
 def preset_values(name: str) -> list:
@@ -79,27 +86,28 @@ def build_training_tab(checkpoints: Path, runs: Path):
             name, model, recipe = configs_from_fields(preset, fields, device)
             record = manager.start(model, recipe, name=name)
         except (ValueError, TypeError) as e:
-            return f"**Not started:** {e}", gr.skip(), gr.skip()
+            return f"**Not started:** {e}", gr.skip(), noted(f"**Not started:** {e}")
         return status_text(manager, record["id"]), record["id"], {}
 
     def stop(watched):
+        """Stop the run this browser is watching (a queued one leaves its queue at once)."""
         if watched is None:
-            return "No run to stop."
+            return "No run to stop.", gr.skip()
         try:
             record = manager.stop(watched)
         except ValueError as e:
-            return str(e)
+            return str(e), noted(str(e))
         note = "Stopping ..." if record["status"] in ACTIVE else f"Run already {record['status']}."
-        return status_text(manager, watched, note)
+        return status_text(manager, watched, note), noted(note)
 
     def reproduce(epochs, device):
         try:
             queued = manager.reproduce_notebook(device=device or "auto", epochs=int(epochs or 10))
         except (ValueError, TypeError) as e:
-            return f"**Not started:** {e}", gr.skip(), gr.skip(), gr.skip()
+            return f"**Not started:** {e}", gr.skip(), noted(f"**Not started:** {e}"), gr.skip()
         ids = [r["id"] for r in queued]
         note = f"Queued the notebook's {len(ids)} experiments, {int(epochs or 10)} epochs each."
-        return status_text(manager, ids[0], note), ids[0], {}, gr.Dropdown(choices=ids, value=ids)
+        return status_text(manager, ids[0], note), ids[0], noted(note), gr.Dropdown(choices=ids, value=ids)
 
     def select_run(compare, evt: gr.SelectData):
         run_id = (evt.row_value or [None])[0]
@@ -110,13 +118,15 @@ def build_training_tab(checkpoints: Path, runs: Path):
         return run_id, {}, gr.Dropdown(value=compare)
 
     def delete(watched, compare):
+        """Delete the watched run's folder (refused while it is queued or running)."""
         if watched is None:
-            return "Select a run in the table first.", gr.skip(), gr.skip()
+            return "Select a run in the table first.", gr.skip(), gr.skip(), gr.skip()
         try:
             manager.delete(watched)
         except ValueError as e:
-            return f"**Not deleted:** {e}", gr.skip(), gr.skip()
-        return f"Deleted run `{watched}`.", None, gr.Dropdown(value=[c for c in compare or [] if c != watched])
+            return f"**Not deleted:** {e}", gr.skip(), noted(f"**Not deleted:** {e}"), gr.skip()
+        note = f"Deleted run `{watched}`."
+        return note, None, noted(note), gr.Dropdown(value=[c for c in compare or [] if c != watched])
 
     def poll(watched, seen, compare, metric):
         """One timer tick: redraw only what changed since this browser's last tick."""
@@ -137,9 +147,10 @@ def build_training_tab(checkpoints: Path, runs: Path):
                 if seen.get("epochs_drawn") == (watched, len(curves.epochs)):
                     plots[1:] = [skip, skip]       # the per-epoch plots change once an epoch
                 seen.update(drawn=(watched, curves.offset), epochs_drawn=(watched, len(curves.epochs)))
-            if active or seen.get("described") != watched:   # clocks tick while it runs
-                status_md = status_text(manager, watched)
-                seen["described"] = None if active else watched
+            note = seen.get("note") if time.time() < seen.get("note_until", 0) else ""
+            if active or seen.get("described") != (watched, note):   # clocks tick while it runs
+                status_md = status_text(manager, watched, note)
+                seen["described"] = None if active else (watched, note)
         changed = seen.get("version") != manager.version
         if changed:
             table_df = runs_table(manager)
@@ -229,11 +240,12 @@ def build_training_tab(checkpoints: Path, runs: Path):
     preset.change(fill_from_preset, preset, filled, api_name="train_preset", show_progress="hidden")
     for field in model_inputs:                # editing the model by hand makes it a custom one
         field.input(lambda: CUSTOM, None, preset, api_name=False, show_progress="hidden")
-    start_btn.click(start, [preset, *train_inputs, device], [status, watched, seen], api_name="train_start")
-    stop_btn.click(stop, watched, status, api_name="train_stop")
+    start_btn.click(start, [preset, *train_inputs, device], [status, watched, seen], api_name="train_start",
+                    show_progress="minimal")
+    stop_btn.click(stop, watched, [status, seen], api_name="train_stop", show_progress="minimal")
     reproduce_btn.click(reproduce, [epochs, device], [status, watched, seen, compare], api_name="train_reproduce")
     table.select(select_run, compare, [watched, seen, compare], api_name="train_select")
-    delete_btn.click(delete, [watched, compare], [status, watched, compare], api_name="train_delete")
+    delete_btn.click(delete, [watched, compare], [status, watched, seen, compare], api_name="train_delete")
     gr.on([compare.change, metric.change], redraw_compare, [compare, metric], compare_plot,
           api_name="train_compare", show_progress="hidden")
     timer.tick(poll, [watched, seen, compare, metric],
