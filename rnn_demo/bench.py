@@ -144,9 +144,12 @@ def main(argv=None) -> int:
     p.add_argument("--data", default=None)
     p.add_argument("--skip-notebook", action="store_true", help="do not run the notebook baseline")
     p.set_defaults(func=bench_time_to_accuracy)
-    p = sub.add_parser("sketch", help="latency of preprocessing + prediction (Sketch tab)")
-    p.add_argument("rest", nargs=argparse.REMAINDER)
-    p.set_defaults(func=lambda a: __import__("rnn_demo.bench_sketch", fromlist=["main"]).main(a.rest))
+    sub.add_parser("sketch", help="latency of preprocessing + prediction (Sketch tab); "
+                   "options: python -m rnn_demo.bench_sketch --help")
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["sketch"]:
+        from .bench_sketch import main as sketch_main
+        return sketch_main(argv[1:]) or 0
     args = parser.parse_args(argv)
     try:
         args.func(args)
