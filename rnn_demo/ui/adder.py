@@ -1,7 +1,342 @@
-"""Placeholder until the adder tab lands."""
+"""The Binary adder tab: add two binary numbers with the LSTM, look inside it, train a new one.
+
+Handlers first, then the views they draw, then `build_adder_tab`, which lays out the tab and
+wires it. Per-user data (an adder trained in this browser session) lives in `gr.State`; the
+shipped adder is read once per file version and shared read-only.
+"""
+
+import functools
+import html
+import math
+import time
+from pathlib import Path
 
 import gradio as gr
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from ..adder import (MAX_BITS, AdderConfig, AdderInputError, add_with_model, bits_to_int,  # noqa: E402
+                     bits_to_str, find_carry_unit, parse_binary)
+from ..adder_train import AdderTrainConfig, adder_from_checkpoint, load_adder, train_adder  # noqa: E402
+from ..checkpoints import CheckpointError  # noqa: E402
+
+ADDER_FILE = "adder.pt"
+UI_EVAL_LENGTHS = tuple(range(1, 21)) + (32, 64, 128, 256)
+UI_EVAL_PAIRS = 200
 
 
-def build_adder_tab(*args, **kwargs):
-    gr.Markdown("Coming soon.")
+# ---------------------------------------------------------------- models
+
+@functools.lru_cache(maxsize=4)
+def _shipped(path: str, mtime: float):
+    """The shipped adder, its checkpoint and carry unit; cached per file version."""
+    model, ckpt = load_adder(path)
+    return model, ckpt, find_carry_unit(model)
+
+
+def _active_adder(checkpoints: Path, trained: dict | None):
+    """(model, checkpoint, carry unit, description): this session's own adder, else the shipped one."""
+    if trained is not None:
+        model = adder_from_checkpoint(trained, "the adder trained in this session")
+        return model, trained, find_carry_unit(model), "the adder you trained in this session"
+    path = Path(checkpoints) / ADDER_FILE
+    if not path.is_file():
+        raise gr.Error(f"No adder is loaded: {path} is missing. Train one below, or run "
+                       "`python -m rnn_demo train-adder`.")
+    try:
+        model, ckpt, unit = _shipped(str(path), path.stat().st_mtime)
+    except CheckpointError as e:
+        raise gr.Error(f"The shipped adder cannot be used: {e}") from None
+    return model, ckpt, unit, f"the shipped adder ({path.name})"
+
+
+def _parse_pair(a_text: str, b_text: str):
+    try:
+        return parse_binary(a_text, "A"), parse_binary(b_text, "B")
+    except AdderInputError as e:
+        raise gr.Error(str(e), title="Not a binary number") from None
+
+
+def _number_text(bits) -> str:
+    """Binary on the first line, decimal on the second."""
+    return f"{bits_to_str(bits)}\n= {bits_to_int(bits)} in decimal"
+
+
+# ---------------------------------------------------------------- handlers
+
+def add(a_text: str, b_text: str, trained: dict | None, checkpoints: Path):
+    """The model's sum and the true sum of two binary strings, each in binary and decimal."""
+    a_bits, b_bits = _parse_pair(a_text, b_text)
+    model, *_ = _active_adder(checkpoints, trained)
+    result = add_with_model(model, a_bits, b_bits)
+    return _number_text(result["predicted"].tolist()), _number_text(result["truth"].tolist())
+
+
+def explain(a_text: str, b_text: str, trained: dict | None, checkpoints: Path):
+    """The bit-by-bit view and the carry unit's trace for the same two strings."""
+    a_bits, b_bits = _parse_pair(a_text, b_text)
+    model, _, unit, _ = _active_adder(checkpoints, trained)
+    result = add_with_model(model, a_bits, b_bits)
+    return bits_html(a_bits, b_bits, result), carry_figure(result, unit)
+
+
+def train_new(hidden_size, max_length, steps):
+    """Train an adder with the tab's settings; stream its loss, then make it this session's adder."""
+    try:
+        model_config = AdderConfig(hidden_size=int(hidden_size)).validate()
+        config = AdderTrainConfig(max_length=int(max_length), steps=int(steps), eval_every=50,
+                                  eval_lengths=UI_EVAL_LENGTHS, eval_pairs=UI_EVAL_PAIRS).validate()
+        if not 1 <= config.steps <= 5000:
+            raise ValueError(f"steps must be between 1 and 5000 here, got {config.steps}")
+    except (TypeError, ValueError) as e:
+        raise gr.Error(str(e), title="Cannot train with these settings") from None
+    losses, last_draw = [], 0.0
+    for event in train_adder(model_config, config, name="your adder"):
+        if event["kind"] == "step":
+            losses.append((event["step"], event["loss"]))
+            if time.perf_counter() - last_draw > 0.3:
+                last_draw = time.perf_counter()
+                yield (_loss_frame(losses), f"Training... step {event['step']} of {config.steps}, "
+                       f"loss {event['loss']:.4f}", gr.skip(), gr.skip(), gr.skip())
+        elif event["kind"] == "end":
+            text = (f"Trained in {event['train_seconds']:.1f} s ({event['steps_done']} steps, "
+                    f"{event['params']} parameters). **The playground now uses this adder**; "
+                    "reload the page to go back to the shipped one.")
+            yield (_loss_frame(losses), text, event["checkpoint"],
+                   generalisation_figure(event["generalisation"], config.max_length,
+                                         "your adder", UI_EVAL_PAIRS),
+                   _describe(event["checkpoint"], "your adder, trained in this session"))
+
+
+# ---------------------------------------------------------------- views
+
+def bits_html(a_bits, b_bits, result) -> str:
+    """A, B, the true sum and the model's sum aligned column by column (most significant bit on
+    the left), each model bit shaded by its confidence, wrong bits marked in red."""
+    n = len(result["truth"])                      # L + 1 columns
+    conf = result["confidence"].tolist()
+    predicted, truth = result["predicted"].tolist(), result["truth"].tolist()
+
+    def row(label, bits, css=""):
+        cells = "".join(f"<span>{b}</span>" if b != "" else "<span></span>" for b in bits)
+        return f'<div class="adder-row {css}"><b>{label}</b>{cells}</div>'
+
+    pad = lambda bits: [""] * (n - len(bits)) + [str(v) for v in reversed(bits)]
+    wrong = [i for i in range(n) if predicted[i] != truth[i]]
+    model_cells, bars = [], []
+    for i in reversed(range(n)):
+        p = conf[i]
+        sure = abs(p - 0.5) * 2                           # 0 = a coin flip, 1 = certain
+        css = "wrong" if i in set(wrong) else "right"
+        tip = (f"bit {i} (2^{i}): model {predicted[i]}, true {truth[i]}, "
+               f"sigmoid output p(1) = {p:.4f}")
+        model_cells.append(f'<span class="{css}" style="opacity:{0.35 + 0.65 * sure:.2f}" '
+                           f'title="{html.escape(tip)}">{predicted[i]}</span>')
+        bars.append(f'<span class="bar" title="{html.escape(tip)}"><i style="height:{100 * p:.0f}%">'
+                    "</i></span>")
+    marks = "".join('<span class="x">&#x2717;</span>' if i in set(wrong) else "<span></span>"
+                    for i in reversed(range(n)))
+    least = min(range(n), key=lambda i: abs(conf[i] - 0.5))
+    if wrong:
+        places = ", ".join(f"2^{i}" for i in wrong[:12]) + (" ..." if len(wrong) > 12 else "")
+        verdict = (f'<p class="adder-verdict bad">{len(wrong)} of {n} sum bits wrong '
+                   f"(at {places}).</p>")
+    else:
+        verdict = f'<p class="adder-verdict good">All {n} sum bits right.</p>'
+    verdict += (f'<p class="adder-note">Least sure bit: 2^{least}, sigmoid output '
+                f"{conf[least]:.4f}. Hover a bit for its value.</p>")
+    return (_BITS_CSS + verdict + '<div class="adder-bits-scroll"><div class="adder-grid">'
+            + row("A", pad(a_bits)) + row("B", pad(b_bits))
+            + row("true sum", [str(v) for v in reversed(truth)], "truth")
+            + f'<div class="adder-row model"><b>model sum</b>{"".join(model_cells)}</div>'
+            + f'<div class="adder-row marks"><b>wrong</b>{marks}</div>'
+            + f'<div class="adder-row conf"><b>p(bit = 1)</b>{"".join(bars)}</div>'
+            + "</div></div>")
+
+
+_BITS_CSS = """<style>
+.adder-bits-scroll { overflow-x: auto; padding-bottom: 6px; }
+.adder-grid { font-family: ui-monospace, monospace; font-size: 15px; width: max-content; }
+.adder-row { display: flex; align-items: flex-end; height: 1.5em; }
+.adder-row b { width: 7.5em; flex: none; font-weight: 600; font-size: 13px; }
+.adder-row span { width: 1.1em; flex: none; text-align: center; }
+.adder-row.truth span { color: #555; }
+.adder-row.model span.right { background: #d9f2dc; }
+.adder-row.model span.wrong { background: #e53935; color: white; font-weight: bold; opacity: 1 !important; }
+.adder-row.marks span.x { color: #e53935; font-weight: bold; }
+.adder-row.conf { height: 2.2em; }
+.adder-row.conf span.bar { height: 100%; display: flex; align-items: flex-end; justify-content: center; }
+.adder-row.conf span.bar i { width: 60%; background: #3f51b5; display: block; min-height: 1px; }
+.adder-verdict { font-weight: 600; margin: 0 0 4px 0; }
+.adder-verdict.good { color: #2e7d32; } .adder-verdict.bad { color: #c62828; }
+.adder-note { color: #666; margin: 0 0 8px 0; font-size: 13px; }
+</style>"""
+
+
+CARRY_WINDOW = 128        # steps drawn in the carry plot; longer sums show a window
+
+
+def carry_figure(result, unit: dict):
+    """The carry unit's value at every step, over the true carry shaded behind it.
+
+    Sums longer than CARRY_WINDOW steps show a window of that many steps: around the first wrong
+    bit if there is one, else the start.
+    """
+    carries = result["carries"].float()
+    states = result[unit["state"]][:, unit["unit"]][: len(carries)]    # state after step t
+    wrong = (result["predicted"] != result["truth"]).nonzero().flatten().tolist()
+    start = max(0, min(wrong[0] - CARRY_WINDOW // 2, len(carries) - CARRY_WINDOW)) if wrong else 0
+    stop = min(len(carries), start + CARRY_WINDOW)
+    sign = 1.0 if unit["r"] >= 0 else -1.0
+    steps = list(range(start, stop))
+    fig, ax = plt.subplots(figsize=(10, 2.8), dpi=90)
+    ax.fill_between(steps, 0, carries[start:stop].tolist(), step="mid", color="#ffcc80", alpha=0.6,
+                    label="true carry out of this bit (0 or 1)")
+    value = (sign * states[start:stop]).tolist()
+    ax.step(steps, value, where="mid", color="#3949ab", lw=1.4,
+            label=f"{'-' if sign < 0 else ''}{unit['state']} unit {unit['unit']} (r = {abs(unit['r']):.3f})")
+    if len(steps) <= 64:
+        ax.plot(steps, value, "o", color="#3949ab", ms=3)
+    for t in wrong:
+        if start <= t < stop:
+            ax.axvline(t, color="#e53935", lw=1, alpha=0.7)
+    shown = "" if stop - start == len(carries) else f" (steps {start}-{stop - 1} of {len(carries)})"
+    ax.set_xlim(start - 0.5, max(stop - 0.5, start + 0.5))
+    ax.set_ylim(min(-1.05, min(value, default=0) - 0.05), max(1.05, max(value, default=0) + 0.05))
+    ax.set_title("Inside the LSTM: the unit that tracks the carry, step by step" + shown, fontsize=11)
+    ax.legend(loc="lower right", fontsize=8, framealpha=0.9)
+    ax.set_xlabel("step = bit position, least significant first (red: a wrong sum bit)")
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def generalisation_figure(results: list[dict], max_length: int | None, who: str, pairs: int):
+    """Exact match and bit accuracy against length, the training length marked."""
+    lengths = [r["length"] for r in results]
+    fig, ax = plt.subplots(figsize=(10, 3.2), dpi=90)
+    ax.plot(lengths, [100 * r["exact_match"] for r in results], "o-", color="#2e7d32",
+            label="exact match (every sum bit right)")
+    ax.plot(lengths, [100 * r["bit_accuracy"] for r in results], "s--", color="#1565c0", ms=4,
+            label="bit accuracy")
+    if max_length:
+        ax.axvline(max_length, color="#e65100", ls=":", lw=2)
+        ax.text(max_length, 2, f" trained up to {max_length} bits", color="#e65100", fontsize=9)
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(lengths if len(lengths) <= 12 else [n for n in lengths if n in (1, 2, 4, 8, 16, 20)
+                                                      or n > 20])
+    ax.get_xaxis().set_major_formatter(matplotlib.ticker.ScalarFormatter())
+    ax.set_ylim(-3, 103)
+    ax.set_xlabel("length of the numbers (bits)")
+    ax.set_ylabel("% of random pairs / bits")
+    ax.set_title(f"Generalisation of {who}: {pairs:,} random pairs per length", fontsize=11)
+    ax.legend(loc="lower left", fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def _loss_frame(losses):
+    return pd.DataFrame(losses, columns=["step", "loss"])
+
+
+def _describe(ckpt: dict, who: str) -> str:
+    m, tc = ckpt.get("metrics", {}), ckpt.get("train_config", {})
+    seconds = m.get("train_seconds")
+    return (f"Using **{who}**: LSTM with {ckpt['config'].get('hidden_size')} units, trained on "
+            f"numbers of up to {tc.get('max_length', '?')} bits"
+            + (f" in {seconds:.1f} s" if isinstance(seconds, (int, float)) and math.isfinite(seconds) else "")
+            + ".")
+
+
+# ---------------------------------------------------------------- layout and wiring
+
+INTRO = f"""### An LSTM that adds binary numbers
+It reads the two numbers **one bit pair per step, least significant bit first**, keeps the carry
+in its state, and writes one sum bit per step (plus one more step for the carry out). It was
+trained on numbers of at most 8 bits; try it on numbers up to {MAX_BITS:,} bits. Spaces and
+underscores are ignored, and numbers of different lengths are padded with zeros."""
+
+EXAMPLES = [["1011", "110"], ["1111 1111", "1"], ["1010_1010_1010_1010_1010", "0101_0101_0101_0101_0111"],
+            ["1" * 300, "1"]]
+
+
+def build_adder_tab(checkpoints: Path) -> None:
+    """Lay out the Binary adder tab inside the current gr.Tab and wire its events."""
+    checkpoints = Path(checkpoints)
+    trained = gr.State(None)           # this session's own adder (a checkpoint dict), if any
+    gr.Markdown(INTRO)
+    shipped_path = checkpoints / ADDER_FILE
+    shipped_figure, shipped_text = None, f"No adder found at `{shipped_path}`: train one below."
+    try:
+        _, ckpt, _ = _shipped(str(shipped_path), shipped_path.stat().st_mtime)
+        shipped_text = _describe(ckpt, "the shipped adder")
+        results = ckpt["metrics"].get("generalisation")
+        if results:
+            shipped_figure = generalisation_figure(results, ckpt.get("train_config", {}).get("max_length"),
+                                                   "the shipped adder", results[0]["pairs"])
+    except (OSError, CheckpointError) as e:
+        shipped_text = f"The shipped adder cannot be used ({e}); train one below."
+    model_info = gr.Markdown(shipped_text, elem_id="adder-model")
+
+    with gr.Row():
+        a = gr.Textbox(label="A (binary)", placeholder="e.g. 1011 0110", elem_id="adder-a",
+                       max_lines=4, scale=5)
+        b = gr.Textbox(label="B (binary)", placeholder="e.g. 111", elem_id="adder-b",
+                       max_lines=4, scale=5)
+        run = gr.Button("Add", variant="primary", elem_id="adder-run", scale=1)
+    gr.Examples(EXAMPLES, [a, b], label="Try")
+    with gr.Row():
+        model_sum = gr.Textbox(label="The model's sum", lines=2, max_lines=6, interactive=False,
+                               elem_id="adder-sum", buttons=["copy"])
+        true_sum = gr.Textbox(label="The true sum", lines=2, max_lines=6, interactive=False,
+                              elem_id="adder-truth", buttons=["copy"])
+    bits = gr.HTML(elem_id="adder-bits")
+    carry = gr.Plot(label="Inside the model: the carry", elem_id="adder-carry")
+    generalisation = gr.Plot(shipped_figure, label="Generalisation: accuracy against length",
+                             elem_id="adder-generalisation")
+
+    with gr.Accordion("Train a new adder (a few seconds)", open=False):
+        with gr.Row():
+            hidden_size = gr.Slider(1, 32, value=5, step=1, label="Hidden size (LSTM units)",
+                                    elem_id="adder-hidden")
+            max_length = gr.Slider(1, 16, value=8, step=1, label="Training length (bits, at most)",
+                                   elem_id="adder-length")
+            steps = gr.Slider(50, 3000, value=600, step=50, label="Training steps",
+                              elem_id="adder-steps")
+        train = gr.Button("Train", variant="primary", elem_id="adder-train")
+        status = gr.Markdown(elem_id="adder-train-status")
+        loss_plot = gr.LinePlot(_loss_frame([]), x="step", y="loss", title="Training loss",
+                                height=260, elem_id="adder-loss")
+
+    def on_add(a_text, b_text, session_adder):
+        return add(a_text, b_text, session_adder, checkpoints)
+
+    def on_explain(a_text, b_text, session_adder):
+        return explain(a_text, b_text, session_adder, checkpoints)
+
+    def on_train(hidden, length, n_steps):
+        yield from train_new(hidden, length, n_steps)
+
+    def on_refresh(a_text, b_text, session_adder):
+        """After training: redo the sum with the new adder, if the boxes hold a valid pair."""
+        try:
+            return (*add(a_text, b_text, session_adder, checkpoints),
+                    *explain(a_text, b_text, session_adder, checkpoints))
+        except gr.Error:
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+
+    add_event = gr.on([run.click, a.submit, b.submit], on_add, [a, b, trained], [model_sum, true_sum],
+                      api_name="add", concurrency_limit=8)
+    add_event.success(on_explain, [a, b, trained], [bits, carry], api_visibility="private",
+                      concurrency_limit=8)
+    add_event.failure(lambda: ("", None), None, [bits, carry], api_visibility="private")
+    train.click(on_train, [hidden_size, max_length, steps],
+                [loss_plot, status, trained, generalisation, model_info],
+                api_name="train_adder", concurrency_limit=2, concurrency_id="adder-train"
+                ).success(on_refresh, [a, b, trained], [model_sum, true_sum, bits, carry],
+                          api_visibility="private")
