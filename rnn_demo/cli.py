@@ -5,6 +5,7 @@ import sys
 import time
 from pathlib import Path
 
+from .adder_cli import register as register_adder
 from .presets import PRESETS
 
 
@@ -150,12 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_train_options(p, defaults)
     p.set_defaults(func=cmd_reproduce)
 
-    try:
-        from .adder_cli import register as register_adder
-    except ImportError:  # the adder commands arrive with the adder module
-        register_adder = None
-    if register_adder is not None:
-        register_adder(sub)
+    register_adder(sub)
     return parser
 
 

@@ -152,8 +152,6 @@ def test_shipped_lstm_keeps_97_percent_on_digits_drawn_anywhere_at_any_size():
     from rnn_demo.data import load_mnist
     from rnn_demo.train import load_row_rnn
     path = ROOT / "checkpoints" / "lstm.pt"
-    if not path.exists():
-        pytest.skip("checkpoints/lstm.pt not trained yet")
     model, _ = load_row_rnn(path)
     test = load_mnist(log=lambda m: None)
     images, labels = test.test_x[:400].numpy(), test.test_y[:400]

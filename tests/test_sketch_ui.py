@@ -11,7 +11,7 @@ from rnn_demo.registry import ModelRegistry
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ModelRegistry(ROOT / "checkpoints").scan().entries
-needs_models = pytest.mark.skipif(not SHIPPED, reason="no shipped checkpoints yet")
+assert SHIPPED, "checkpoints/ ships trained models"
 
 
 def layer_png(tmp_path, draw, name="layer.png", size=448) -> str:
@@ -33,7 +33,6 @@ def sketch_value(path):
     return {"background": None, "layers": [handle_file(path)], "composite": None}
 
 
-@needs_models
 def test_api_predict_reads_a_drawn_one_and_shows_what_the_model_saw(client, tmp_path):
     one = layer_png(tmp_path, lambda d: d.line([(230, 60), (215, 390)], "black", width=36))
     label, seen, rows, note = client.predict(sketch_value(one), SHIPPED[0].path, api_name="/predict")
@@ -43,7 +42,6 @@ def test_api_predict_reads_a_drawn_one_and_shows_what_the_model_saw(client, tmp_
     assert rows is not None or "bidirectional" in note
 
 
-@needs_models
 def test_api_predict_asks_for_a_digit_on_an_empty_canvas(client, tmp_path):
     empty = layer_png(tmp_path, lambda d: None)
     label, seen, _, _ = client.predict(sketch_value(empty), SHIPPED[0].path, api_name="/predict")
@@ -51,7 +49,6 @@ def test_api_predict_asks_for_a_digit_on_an_empty_canvas(client, tmp_path):
     assert seen is None
 
 
-@needs_models
 def test_api_predict_takes_a_model_by_name_and_refuses_an_unknown_one(client, tmp_path):
     one = layer_png(tmp_path, lambda d: d.line([(230, 60), (215, 390)], "black", width=36))
     label, *_ = client.predict(sketch_value(one), SHIPPED[-1].name, api_name="/predict")
@@ -60,7 +57,6 @@ def test_api_predict_takes_a_model_by_name_and_refuses_an_unknown_one(client, tm
     assert "unknown model" in label["label"] and not label.get("confidences")
 
 
-@needs_models
 def test_api_compare_lists_every_shipped_model(client, tmp_path):
     one = layer_png(tmp_path, lambda d: d.line([(230, 60), (215, 390)], "black", width=36))
     table = client.predict(sketch_value(one), api_name="/compare")
@@ -69,7 +65,6 @@ def test_api_compare_lists_every_shipped_model(client, tmp_path):
     assert all(row[2].endswith("%") for row in table["data"])
 
 
-@needs_models
 def test_api_predict_files_answers_every_file_even_a_broken_one(client, tmp_path):
     from gradio_client import handle_file
     seven = Image.new("L", (300, 400), 230)                      # a photo: dark ink on paper
@@ -85,7 +80,6 @@ def test_api_predict_files_answers_every_file_even_a_broken_one(client, tmp_path
     assert "broken.png" in captions[1] and "not an image" in captions[1]
 
 
-@needs_models
 def test_api_predict_files_refuses_a_non_image_file_type_clearly(client, tmp_path):
     from gradio_client import handle_file
     from gradio_client.exceptions import AppError
@@ -121,7 +115,6 @@ def prediction_after(page, previous, timeout=90):
     pytest.fail(f"no prediction within {timeout} s; label shows {text!r}")
 
 
-@needs_models
 def test_browser_draw_predict_clear_and_draw_again(page, app_url):
     page.goto(app_url)
     page.wait_for_selector("#sketchpad canvas", timeout=60_000)
