@@ -23,6 +23,10 @@ def _fmt_pct(x):
     return f"{100 * x:.2f}%" if isinstance(x, (int, float)) else "n/a"
 
 
+def _fmt(value):
+    return f"{value:.3g}" if isinstance(value, float) else value
+
+
 def model_card(folder: Path) -> str:
     rows, adder_rows, problems = [], [], []
     for path in sorted(Path(folder).glob("*.pt")):
@@ -41,7 +45,7 @@ def model_card(folder: Path) -> str:
                         f"{m.get('train_seconds', 0):.0f} s | {ckpt['created'][:10]} | {size:.0f} KiB |")
         else:
             adder_rows.append(f"| `{path.name}` | {ckpt['config']} | "
-                              f"{', '.join(f'{k}: {v}' for k, v in m.items() if not isinstance(v, (dict, list)))} | "
+                              f"{', '.join(f'{k}: {_fmt(v)}' for k, v in m.items() if not isinstance(v, (dict, list)))} | "
                               f"{ckpt['created'][:10]} | {size:.0f} KiB |")
     text = [HEADER, "## Row-reading classifiers (MNIST)", "",
             "| file | model | test acc. | notebook | parameters | epochs | device | train time | date | size |",

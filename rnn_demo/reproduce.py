@@ -66,7 +66,9 @@ def _write_table(path: Path, checkpoints: Path, device: str) -> None:
         "# Reproducing the notebook",
         "",
         f"`python -m rnn_demo reproduce` on **{device}**, {_dt.date.today().isoformat()}. Test accuracy "
-        "after the last epoch; the test set is touched once per model. Train time excludes validation.",
+        "after the last epoch; the test set is touched once per model. Train time excludes validation "
+        "and depends on what else the machine was doing; `python -m rnn_demo.bench train` times an "
+        "epoch cleanly.",
         "",
         "| preset | model | epochs | lr | notebook test acc. | ours | parameters | train time | device |",
         "|---|---|---|---|---|---|---|---|---|",
