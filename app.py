@@ -45,4 +45,7 @@ if __name__ == "__main__":
                         help="address to bind (default: 127.0.0.1, this machine only)")
     parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", 7860)))
     args = parser.parse_args()
-    demo.queue(default_concurrency_limit=4).launch(server_name=args.host, server_port=args.port)
+    # MNIST for the Training tab lives beside the app, wherever it is started from.
+    os.environ.setdefault("RNN_DEMO_DATA", str(ROOT / "data"))
+    demo.queue(default_concurrency_limit=4).launch(server_name=args.host, server_port=args.port,
+                                                   max_file_size="50mb")

@@ -25,7 +25,7 @@ from PIL import Image, UnidentifiedImageError
 FIELD, BOX = 28, 20          # MNIST's field and the box the digit is scaled into
 INK_THRESHOLD = 0.2          # a pixel counts as ink above this (after stretching)
 MAX_SIDE = 1024              # bigger pictures are downscaled first: bounded time and memory
-MAX_PIXELS = 200_000_000     # refuse anything larger before decoding it
+MAX_PIXELS = 72_000_000      # refuse anything larger before decoding it; 8000x8000 still fits
 
 
 class ImageError(ValueError):
@@ -48,13 +48,14 @@ def open_image(source) -> Image.Image:
     else:
         name = Path(source).name if isinstance(source, (str, Path)) else "the upload"
         try:
-            image = Image.open(source)
-            w, h = image.size
-            if w * h > MAX_PIXELS:
-                raise ImageError(f"{name}: {w}x{h} pixels is too large (limit "
-                                 f"{MAX_PIXELS // 1_000_000} megapixels); resize it first")
-            image.draft("L", (MAX_SIDE, MAX_SIDE))   # JPEG decodes at reduced size: fast
-            image.load()
+            with Image.open(source) as opened:       # closes the file whatever happens
+                w, h = opened.size
+                if w * h > MAX_PIXELS:
+                    raise ImageError(f"{name}: {w}x{h} pixels is too large (limit "
+                                     f"{MAX_PIXELS // 1_000_000} megapixels); resize it first")
+                opened.draft("L", (MAX_SIDE, MAX_SIDE))   # JPEG decodes at reduced size: fast
+                opened.load()
+                image = opened.copy()
         except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError) as e:
             raise ImageError(f"{name}: not an image that can be read (PNG, JPEG, WebP, ...): "
                              f"{str(e)[:120]}") from e

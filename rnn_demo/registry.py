@@ -12,6 +12,7 @@ so a rescan every few seconds reads only new or changed files.
 """
 
 import json
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -71,15 +72,19 @@ class ModelRegistry:
         self.device, self.max_models = device, max_models
         self._headers: dict[tuple, dict] = {}          # file key -> {"kind", "metrics", "config"}
         self._models: dict[tuple, torch.nn.Module] = {}
+        self._lock = threading.Lock()   # one registry serves every session's handler threads
 
     def _header(self, path: Path) -> dict:
         key = _file_key(path)
-        if key not in self._headers:
-            ckpt = load_checkpoint(path)
+        with self._lock:
+            if key in self._headers:
+                return self._headers[key]
+        ckpt = load_checkpoint(path)                     # slow part, outside the lock
+        header = {"kind": ckpt["kind"], "config": ckpt["config"], "metrics": ckpt["metrics"]}
+        with self._lock:
             self._headers = {k: v for k, v in self._headers.items() if k[0] != key[0]}
-            self._headers[key] = {"kind": ckpt["kind"], "config": ckpt["config"],
-                                  "metrics": ckpt["metrics"]}
-        return self._headers[key]
+            self._headers[key] = header
+        return header
 
     def _entry(self, path: Path, name: str, source: str) -> ModelEntry | None:
         header = self._header(path)
@@ -142,14 +147,17 @@ class ModelRegistry:
             key = _file_key(path)
         except OSError as e:
             raise CheckpointError(f"{path}: no longer readable ({e.strerror})") from e
-        if key not in self._models:
-            model, _ = load_row_rnn(path, device=self.device)
+        with self._lock:
+            if key in self._models:
+                return self._models[key]
+        model, _ = load_row_rnn(path, device=self.device)  # slow part, outside the lock
+        with self._lock:
             # Drop older versions of this file, and the oldest models beyond the limit.
             self._models = {k: m for k, m in self._models.items() if k[0] != key[0]}
             while len(self._models) >= self.max_models:
                 self._models.pop(next(iter(self._models)))
             self._models[key] = model
-        return self._models[key]
+        return model
 
 
 def predict(model: torch.nn.Module, digits) -> torch.Tensor:

@@ -246,12 +246,17 @@ class RunManager:
 
     # ---- reading curves -------------------------------------------------------------------
     def curves(self, run_id: str) -> Curves:
-        """The run's curves so far, read incrementally from its metrics log (cached)."""
+        """A snapshot of the run's curves so far, read incrementally from its metrics log.
+
+        The cached Curves keeps growing under the lock; callers get copies of its lists, so
+        another browser's timer tick cannot change them while they are being plotted.
+        """
         path = self._dir(run_id) / "metrics.jsonl"
         with self._lock:
             curves = self._curves.setdefault(run_id, Curves())
             curves.advance(path)
-            return curves
+            return replace(curves, steps=list(curves.steps), losses=list(curves.losses),
+                           epochs=list(curves.epochs))
 
     # ---- the worker -----------------------------------------------------------------------
     def _serve(self, key: str) -> None:

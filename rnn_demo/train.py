@@ -51,6 +51,7 @@ class TrainConfig:
             (0 <= self.label_smoothing < 1, f"label smoothing must be in [0, 1), got {self.label_smoothing}"),
             (0 <= self.max_shift <= 8, f"max shift must be between 0 and 8 pixels, got {self.max_shift}"),
             (self.log_every >= 1, f"log_every must be >= 1, got {self.log_every}"),
+            (0 <= self.seed < 2**63, f"seed must be between 0 and 2**63 - 1, got {self.seed}"),
         ]
         for ok, message in checks:
             if not ok:
@@ -83,6 +84,14 @@ def build_model(config: RowRNNConfig, seed: int, device: torch.device) -> RowRNN
         torch.manual_seed(seed)
         model = RowRNN(config)
     return model.to(device)
+
+
+def _finite(losses: list, step: int) -> list:
+    """The losses, unless one of them is NaN or infinite: then a clear FloatingPointError."""
+    bad = next((v for v in losses if not math.isfinite(v)), None)
+    if bad is not None:
+        raise FloatingPointError(f"training loss became {bad} by step {step}; try a smaller learning rate")
+    return losses
 
 
 def _scheduler(optimizer, config: TrainConfig, total_steps: int):
@@ -143,20 +152,18 @@ def train(model_config: RowRNNConfig, config: TrainConfig, splits: Splits, out=N
             pending.append(detached)
             if len(pending) >= config.log_every:
                 # One device sync for several steps; each step still gets its own point.
-                losses = torch.stack(pending).tolist()
-                if not math.isfinite(losses[-1]):
-                    raise FloatingPointError(f"training loss became {losses[-1]} at step {step}; "
-                                             "try a smaller learning rate")
+                losses = _finite(torch.stack(pending).tolist(), step)
                 for i, value in enumerate(losses):
                     yield {"kind": "step", "epoch": epoch, "step": step - len(losses) + 1 + i,
                            "loss": value}
                 pending = []
-        for i, value in enumerate(torch.stack(pending).tolist() if pending else []):
+        for i, value in enumerate(_finite(torch.stack(pending).tolist(), step) if pending else []):
             yield {"kind": "step", "epoch": epoch, "step": step - len(pending) + 1 + i, "loss": value}
         if status == "stopped":
             break
         t_eval = time.perf_counter()
         val_loss, val_acc = evaluate(model, splits.val_x, splits.val_y)
+        _finite([val_loss], step)
         eval_seconds += time.perf_counter() - t_eval
         record = {"epoch": epoch, "train_loss": epoch_loss.item() / steps_per_epoch,
                   "val_loss": val_loss, "val_acc": val_acc}

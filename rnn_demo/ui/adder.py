@@ -12,10 +12,9 @@ import time
 from pathlib import Path
 
 import gradio as gr
-import matplotlib
+import matplotlib.ticker
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # no pyplot: its global figure manager is not thread-safe
 import pandas as pd  # noqa: E402
 
 from ..adder import (MAX_BITS, AdderConfig, AdderInputError, add_with_model, bits_to_int,  # noqa: E402
@@ -126,18 +125,19 @@ def bits_html(a_bits, b_bits, result) -> str:
 
     pad = lambda bits: [""] * (n - len(bits)) + [str(v) for v in reversed(bits)]
     wrong = [i for i in range(n) if predicted[i] != truth[i]]
+    is_wrong = set(wrong)                                 # built once: sums run to 4,096 bits
     model_cells, bars = [], []
     for i in reversed(range(n)):
         p = conf[i]
         sure = abs(p - 0.5) * 2                           # 0 = a coin flip, 1 = certain
-        css = "wrong" if i in set(wrong) else "right"
+        css = "wrong" if i in is_wrong else "right"
         tip = (f"bit {i} (2^{i}): model {predicted[i]}, true {truth[i]}, "
                f"sigmoid output p(1) = {p:.4f}")
         model_cells.append(f'<span class="{css}" style="opacity:{0.35 + 0.65 * sure:.2f}" '
                            f'title="{html.escape(tip)}">{predicted[i]}</span>')
         bars.append(f'<span class="bar" title="{html.escape(tip)}"><i style="height:{100 * p:.0f}%">'
                     "</i></span>")
-    marks = "".join('<span class="x">&#x2717;</span>' if i in set(wrong) else "<span></span>"
+    marks = "".join('<span class="x">&#x2717;</span>' if i in is_wrong else "<span></span>"
                     for i in reversed(range(n)))
     least = min(range(n), key=lambda i: abs(conf[i] - 0.5))
     if wrong:
@@ -192,7 +192,8 @@ def carry_figure(result, unit: dict):
     stop = min(len(carries), start + CARRY_WINDOW)
     sign = 1.0 if unit["r"] >= 0 else -1.0
     steps = list(range(start, stop))
-    fig, ax = plt.subplots(figsize=(10, 2.8), dpi=90)
+    fig = Figure(figsize=(10, 2.8), dpi=90)
+    ax = fig.add_subplot()
     ax.fill_between(steps, 0, carries[start:stop].tolist(), step="mid", color="#ffcc80", alpha=0.6,
                     label="true carry out of this bit (0 or 1)")
     value = (sign * states[start:stop]).tolist()
@@ -210,14 +211,14 @@ def carry_figure(result, unit: dict):
     ax.legend(loc="lower right", fontsize=8, framealpha=0.9)
     ax.set_xlabel("step = bit position, least significant first (red: a wrong sum bit)")
     fig.tight_layout()
-    plt.close(fig)
     return fig
 
 
 def generalisation_figure(results: list[dict], max_length: int | None, who: str, pairs: int):
     """Exact match and bit accuracy against length, the training length marked."""
     lengths = [r["length"] for r in results]
-    fig, ax = plt.subplots(figsize=(10, 3.2), dpi=90)
+    fig = Figure(figsize=(10, 3.2), dpi=90)
+    ax = fig.add_subplot()
     ax.plot(lengths, [100 * r["exact_match"] for r in results], "o-", color="#2e7d32",
             label="exact match (every sum bit right)")
     ax.plot(lengths, [100 * r["bit_accuracy"] for r in results], "s--", color="#1565c0", ms=4,
@@ -236,7 +237,6 @@ def generalisation_figure(results: list[dict], max_length: int | None, who: str,
     ax.legend(loc="lower left", fontsize=8)
     ax.grid(alpha=0.3)
     fig.tight_layout()
-    plt.close(fig)
     return fig
 
 

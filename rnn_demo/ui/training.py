@@ -215,17 +215,20 @@ def build_training_tab(checkpoints: Path, runs: Path):
             loss_plot = gr.LinePlot(x="iteration", y="loss", title="Training loss per iteration", height=250,
                                     elem_id="train-loss-plot")
             with gr.Row():
+                # integer epochs on x; "~g" keeps one-point plots from printing 93.470000
                 val_plot = gr.LinePlot(x="epoch", y="loss", color="split", title="Loss per epoch", height=230,
-                                       elem_id="train-val-plot")
+                                       x_axis_format="d", y_axis_format="~g", elem_id="train-val-plot")
                 acc_plot = gr.LinePlot(x="epoch", y="accuracy (%)", title="Validation accuracy per epoch",
-                                       height=230, elem_id="train-acc-plot")
+                                       height=230, x_axis_format="d", y_axis_format="~g",
+                                       elem_id="train-acc-plot")
     gr.Markdown("### Runs\nClick a row to watch that run and add it to the comparison.")
     table = gr.Dataframe(runs_table(manager), interactive=False, wrap=True, max_height=320,
                          column_widths=["18%", "16%", "24%", "8%", "10%", "8%", "8%", "8%"],
                          elem_id="train-runs")
     with gr.Row():
+        # custom values: API clients may name runs started after this page was built
         compare = gr.Dropdown(list(runs_table(manager)["run"]), value=[], multiselect=True, scale=3,
-                              label="Compare runs", elem_id="train-compare")
+                              allow_custom_value=True, label="Compare runs", elem_id="train-compare")
         metric = gr.Radio(list(COMPARE_METRICS), value="validation accuracy", label="Metric", scale=2)
         delete_btn = gr.Button("Delete the watched run", size="sm", scale=1, elem_id="train-delete")
     compare_plot = gr.LinePlot(x="x", y="value", color="run", title="Runs compared", x_title="epoch / iteration",
