@@ -11,6 +11,7 @@ from pathlib import Path
 
 import gradio as gr
 
+from rnn_demo.runs import RunManager
 from rnn_demo.ui.adder import build_adder_tab
 from rnn_demo.ui.sketch import build_sketch_tab
 from rnn_demo.ui.training import build_training_tab
@@ -18,13 +19,16 @@ from rnn_demo.ui.training import build_training_tab
 ROOT = Path(__file__).resolve().parent
 CHECKPOINTS = Path(os.environ.get("RNN_DEMO_CHECKPOINTS", ROOT / "checkpoints"))
 RUNS = Path(os.environ.get("RNN_DEMO_RUNS", ROOT / "runs"))
+DATA = Path(os.environ.get("RNN_DEMO_DATA", ROOT / "data"))   # MNIST, for the Training tab
 
 INTRO = """# RNN lab
 Recurrent networks, live: a classifier that reads a digit **one row per time step**, an LSTM
 that **adds binary numbers** of any length, and a **training** bench to make your own."""
 
 
-def build_app(checkpoints: Path = CHECKPOINTS, runs: Path = RUNS) -> gr.Blocks:
+def build_app(checkpoints: Path = CHECKPOINTS, runs: Path = RUNS, data: Path = DATA) -> gr.Blocks:
+    # One run manager for the server: all browsers share the runs; per-user state is gr.State.
+    manager = RunManager(runs, data_root=data)
     with gr.Blocks(title="RNN lab") as demo:
         gr.Markdown(INTRO)
         with gr.Tabs():
@@ -33,7 +37,7 @@ def build_app(checkpoints: Path = CHECKPOINTS, runs: Path = RUNS) -> gr.Blocks:
             with gr.Tab("Binary adder", id="adder-tab"):
                 build_adder_tab(checkpoints)
             with gr.Tab("Training", id="training-tab"):
-                build_training_tab(checkpoints, runs)
+                build_training_tab(manager)
     return demo
 
 
@@ -45,7 +49,5 @@ if __name__ == "__main__":
                         help="address to bind (default: 127.0.0.1, this machine only)")
     parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", 7860)))
     args = parser.parse_args()
-    # MNIST for the Training tab lives beside the app, wherever it is started from.
-    os.environ.setdefault("RNN_DEMO_DATA", str(ROOT / "data"))
     demo.queue(default_concurrency_limit=4).launch(server_name=args.host, server_port=args.port,
                                                    max_file_size="50mb")

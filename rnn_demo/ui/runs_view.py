@@ -3,31 +3,17 @@
 Plain functions of a RunManager and its records; no widgets here (see ui/training.py).
 """
 
-import threading
 import time
-from pathlib import Path
 
 import pandas as pd
 import torch
 
-from ..data import default_root
 from ..runs import RunManager
 
 CUSTOM = "custom"
 MAX_POINTS = 1500                     # per-iteration curves are averaged down to this many points
 COMPARE_METRICS = {"validation accuracy": ("epoch", "val_acc"), "validation loss": ("epoch", "val_loss"),
                    "training loss": ("iteration", "loss")}
-_managers: dict[Path, RunManager] = {}   # one manager per runs folder, shared by every browser
-_managers_lock = threading.Lock()
-
-
-def manager_for(runs: Path) -> RunManager:
-    """The RunManager of a runs folder, created on first use (its history is loaded then)."""
-    with _managers_lock:
-        key = Path(runs).resolve()
-        if key not in _managers:
-            _managers[key] = RunManager(key, data_root=default_root())
-        return _managers[key]
 
 
 def device_choices() -> list[tuple[str, str]]:

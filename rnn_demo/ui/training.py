@@ -8,16 +8,15 @@ new lines of the watched run's metrics log and redraws only what changed.
 
 import time
 from dataclasses import asdict
-from pathlib import Path
 
 import gradio as gr
 
 from ..models import RowRNNConfig
 from ..presets import PRESETS, get_preset
-from ..runs import ACTIVE
+from ..runs import ACTIVE, RunManager
 from ..train import TrainConfig
 from .runs_view import (COMPARE_METRICS, CUSTOM, compare_frame, device_choices, live_frames,
-                        manager_for, runs_table, status_text)
+                        runs_table, status_text)
 
 DEFAULT_PRESET = "fast" if "fast" in PRESETS else "lstm"
 MODEL_FIELDS = ["cell", "nonlinearity", "hidden_size", "num_layers", "bidirectional", "norm", "head",
@@ -66,9 +65,9 @@ def configs_from_fields(preset: str, values: list, device: str):
     return CUSTOM, RowRNNConfig(**{f: fields[f] for f in MODEL_FIELDS}).validate(), recipe
 
 
-def build_training_tab(checkpoints: Path, runs: Path):
-    """Build the tab inside the current gr.Tab; `checkpoints` is unused (runs keep their own)."""
-    manager = manager_for(runs)
+def build_training_tab(manager: RunManager):
+    """Build the tab inside the current gr.Tab. `manager` is server state on purpose: every
+    browser sees the same runs, and runs outlive the page that started them."""
 
     # ---- handlers ------------------------------------------------------------------------
     def fill_from_preset(preset):
