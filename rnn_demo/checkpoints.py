@@ -9,11 +9,11 @@ Nothing callable is stored, so loading never runs code from the file.
 """
 
 import datetime as _dt
-import os
-import tempfile
 from pathlib import Path
 
 import torch
+
+from .atomic import atomic_open
 
 FORMAT_VERSION = 1
 KINDS = ("row_rnn", "adder")
@@ -39,17 +39,8 @@ def save_checkpoint(path, kind: str, config: dict, state_dict: dict, metrics: di
         "train_config": dict(train_config or {}),
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     }
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(payload, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)          # mkstemp makes it private; a checkpoint is for sharing
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(path, "wb") as f:
+        torch.save(payload, f)
     return path
 
 

@@ -24,7 +24,6 @@ import os
 import re
 import secrets
 import shutil
-import tempfile
 import threading
 import time
 from collections import deque
@@ -33,6 +32,7 @@ from pathlib import Path
 
 import torch
 
+from .atomic import atomic_open
 from .data import load_mnist
 from .devices import device_label, resolve_device
 from .models import RowRNN, RowRNNConfig, count_parameters
@@ -52,14 +52,8 @@ def _now() -> str:
 
 def _write_json(path: Path, data: dict) -> None:
     """Write JSON atomically: a reader sees the old file or the new one, never half of one."""
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f, indent=1)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(path, "w") as f:
+        json.dump(data, f, indent=1)
 
 
 def _process_id(pid: int | None = None) -> str:
