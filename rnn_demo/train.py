@@ -63,13 +63,20 @@ class TrainConfig:
 
 
 @torch.no_grad()
-def evaluate(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 2048):
-    """(mean cross-entropy, accuracy in [0, 1]) of `model` on uint8 images x and labels y."""
+def evaluate(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 2048,
+             stop: threading.Event | None = None):
+    """(mean cross-entropy, accuracy in [0, 1]) of `model` on uint8 images x and labels y.
+
+    Returns None if `stop` is set part-way: a stopped run does not wait for a full pass.
+    """
     was_training = model.training
     model.eval()
     loss_sum = torch.zeros((), device=x.device)
     correct = torch.zeros((), device=x.device, dtype=torch.long)
     for images, labels in batches(x, y, batch_size, shuffle=False):
+        if stop is not None and stop.is_set():
+            model.train(was_training)
+            return None
         logits = model(images)
         loss_sum += F.cross_entropy(logits, labels, reduction="sum")
         correct += (logits.argmax(1) == labels).sum()
@@ -159,10 +166,12 @@ def train(model_config: RowRNNConfig, config: TrainConfig, splits: Splits, out=N
                 pending = []
         for i, value in enumerate(_finite(torch.stack(pending).tolist(), step) if pending else []):
             yield {"kind": "step", "epoch": epoch, "step": step - len(pending) + 1 + i, "loss": value}
-        if status == "stopped":
-            break
         t_eval = time.perf_counter()
-        val_loss, val_acc = evaluate(model, splits.val_x, splits.val_y)
+        measured = None if status == "stopped" else evaluate(model, splits.val_x, splits.val_y, stop=stop)
+        if measured is None:
+            status = "stopped"
+            break
+        val_loss, val_acc = measured
         _finite([val_loss], step)
         eval_seconds += time.perf_counter() - t_eval
         record = {"epoch": epoch, "train_loss": epoch_loss.item() / steps_per_epoch,

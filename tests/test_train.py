@@ -108,3 +108,15 @@ def test_every_preset_takes_a_training_step_on_cpu(name):
     events = list(train(PRESETS[name].model, config, splits))
     assert events[-1]["status"] == "completed"
     assert torch.isfinite(torch.tensor(events[1]["loss"]))
+
+
+def test_stop_during_validation_does_not_wait_for_the_full_pass():
+    stop = threading.Event()
+    splits = synthetic_splits(n_train=64, n_val=4096, n_test=64)
+    events = []
+    for e in train(TINY, TrainConfig(epochs=3, batch_size=64, device="cpu"), splits, stop=stop):
+        events.append(e)
+        if e["kind"] == "step" and e["step"] == 1:
+            stop.set()              # the epoch's only step is done: validation comes next
+    assert events[-1]["status"] == "stopped" and events[-1]["epochs_done"] == 0
+    assert not [e for e in events if e["kind"] == "epoch"]
