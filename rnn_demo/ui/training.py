@@ -214,11 +214,11 @@ def build_training_tab(manager: RunManager):
             loss_plot = gr.LinePlot(x="iteration", y="loss", title="Training loss per iteration", height=250,
                                     elem_id="train-loss-plot")
             with gr.Row():
-                # integer epochs on x; "~g" keeps one-point plots from printing 93.470000
+                # "~g": no 93.470000 on one-point plots, no duplicated "2" ticks between epochs
                 val_plot = gr.LinePlot(x="epoch", y="loss", color="split", title="Loss per epoch", height=230,
-                                       x_axis_format="d", y_axis_format="~g", elem_id="train-val-plot")
+                                       x_axis_format="~g", y_axis_format="~g", elem_id="train-val-plot")
                 acc_plot = gr.LinePlot(x="epoch", y="accuracy (%)", title="Validation accuracy per epoch",
-                                       height=230, x_axis_format="d", y_axis_format="~g",
+                                       height=230, x_axis_format="~g", y_axis_format="~g",
                                        elem_id="train-acc-plot")
     gr.Markdown("### Runs\nClick a row to watch that run and add it to the comparison.")
     table = gr.Dataframe(runs_table(manager), interactive=False, wrap=True, max_height=320,
