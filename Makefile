@@ -36,8 +36,11 @@ test: install-test
 bench: install
 	$(PY) -m rnn_demo.bench train
 
+# Retrain every shipped model: the MNIST presets (table and plots in docs/reproduce/) and the adder.
 reproduce: install
 	$(PY) -m rnn_demo reproduce
+	$(PY) -m rnn_demo train-adder --out checkpoints/adder.pt
+	$(PY) -m rnn_demo.model_card
 
 clean:
 	rm -rf runs .pytest_cache tests/artifacts

@@ -144,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", default=None)
     p.set_defaults(func=cmd_evaluate)
 
-    p = sub.add_parser("reproduce", help="train every notebook preset; write a table and plots")
+    p = sub.add_parser("reproduce", help="train every preset; write a table, plots and the model card")
     p.add_argument("--presets", default=None, help="comma-separated presets (default: all)")
     p.add_argument("--out", default="docs/reproduce", help="folder for the table and plots")
     p.add_argument("--checkpoints", default="checkpoints", help="folder for the trained weights")

@@ -4,7 +4,7 @@ import datetime as _dt
 import sys
 from pathlib import Path
 
-from .presets import NOTEBOOK_PRESETS, PRESETS, get_preset
+from .presets import PRESETS, get_preset
 
 
 def plot_history(name: str, steps: list, losses: list, history: list, out_dir: Path) -> Path:
@@ -29,12 +29,12 @@ def plot_history(name: str, steps: list, losses: list, history: list, out_dir: P
 
 
 def reproduce(names, args, out_dir: Path) -> Path:
-    """Train each preset (all notebook presets plus gru by default); return the table's path."""
+    """Train each preset (every preset by default, each with its own recipe); return the table's path."""
     from .cli import load_splits_for, print_events, train_config_from_args
     from .devices import device_label, resolve_device
     from .model_card import write_model_card
     from .train import train
-    names = names or [n for n in PRESETS if n in NOTEBOOK_PRESETS or n == "gru"]
+    names = names or list(PRESETS)
     presets = [get_preset(n) for n in names]
     device = resolve_device(args.device)
     splits = load_splits_for(args, device)
