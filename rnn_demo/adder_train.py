@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 import torch
 import torch.nn.functional as F
 
-from .adder import DENSITIES, Adder, AdderConfig, add_bits, encode, make_batch, random_operands
+from .adder import DENSITIES, Adder, AdderConfig, add_bits, encode, make_batch
 from .checkpoints import CheckpointError, load_checkpoint, save_checkpoint
 from .devices import device_label, resolve_device
 

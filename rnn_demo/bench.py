@@ -74,7 +74,8 @@ def bench_train(args) -> None:
     device = resolve_device(args.device)
     print(f"One epoch of `{args.preset}` (batch 512) on {device_label(device)}, "
           f"torch {torch.__version__}, {torch.get_num_threads()} threads")
-    ours_epochs(args.preset, device, 1) if args.warmup else None
+    if args.warmup:
+        ours_epochs(args.preset, device, 1)
     notebook = notebook_pipeline_epochs(args.preset, device, args.epochs)
     ours = ours_epochs(args.preset, device, args.epochs)
     nb, us = min(notebook), min(ours)

@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from .checkpoints import save_checkpoint
-from .data import Splits, batches, to_float
+from .data import Splits, batches
 from .devices import device_label, resolve_device
 from .models import RowRNN, RowRNNConfig, count_parameters
 
@@ -101,6 +101,13 @@ def _finite(losses: list, step: int) -> list:
     return losses
 
 
+def _step_events(pending: list, epoch: int, step: int):
+    """One step event per pending loss, read back with a single device sync."""
+    losses = _finite(torch.stack(pending).tolist(), step) if pending else []
+    for i, value in enumerate(losses):
+        yield {"kind": "step", "epoch": epoch, "step": step - len(losses) + 1 + i, "loss": value}
+
+
 def _scheduler(optimizer, config: TrainConfig, total_steps: int):
     if config.schedule == "onecycle":
         return torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.lr, total_steps=total_steps)
@@ -158,14 +165,9 @@ def train(model_config: RowRNNConfig, config: TrainConfig, splits: Splits, out=N
             epoch_loss += detached
             pending.append(detached)
             if len(pending) >= config.log_every:
-                # One device sync for several steps; each step still gets its own point.
-                losses = _finite(torch.stack(pending).tolist(), step)
-                for i, value in enumerate(losses):
-                    yield {"kind": "step", "epoch": epoch, "step": step - len(losses) + 1 + i,
-                           "loss": value}
+                yield from _step_events(pending, epoch, step)
                 pending = []
-        for i, value in enumerate(_finite(torch.stack(pending).tolist(), step) if pending else []):
-            yield {"kind": "step", "epoch": epoch, "step": step - len(pending) + 1 + i, "loss": value}
+        yield from _step_events(pending, epoch, step)
         t_eval = time.perf_counter()
         measured = None if status == "stopped" else evaluate(model, splits.val_x, splits.val_y, stop=stop)
         if measured is None:

@@ -3,7 +3,6 @@
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
