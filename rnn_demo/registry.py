@@ -57,6 +57,10 @@ class Listing:
         return (next((e for e in self.entries if e.path == key), None)
                 or next((e for e in self.entries if e.name == key), None))
 
+    def choose(self, key: str | None) -> ModelEntry | None:
+        """The entry `key` names; with no key, the default. None for an unknown key."""
+        return self.find(key) if key else self.default
+
 
 def _file_key(path: Path):
     st = path.stat()

@@ -99,8 +99,7 @@ def build_sketch_tab(checkpoints: Path, runs: Path, tab=None):
         """(label, rows plot, rows note) for a preprocessed digit and a chosen model."""
         if digit is None:
             return DRAW_A_DIGIT, _rows_figure(), ROWS_HINT
-        listing = registry.scan()
-        entry = listing.find(model_path) or (listing.default if not model_path else None)
+        entry = registry.scan().choose(model_path)
         if entry is None:
             message = (f"unknown model {model_path!r}: pick one from the list" if model_path
                        else "no model available: train one first")
@@ -154,8 +153,7 @@ def build_sketch_tab(checkpoints: Path, runs: Path, tab=None):
         """Uploaded pictures -> gallery of (28x28 input, 'name: prediction (confidence)')."""
         items = []
         model = None
-        listing = registry.scan()
-        entry = listing.find(model_path) or (listing.default if not model_path else None)
+        entry = registry.scan().choose(model_path)
         if entry is not None:
             try:
                 model = registry.model(entry.path)
