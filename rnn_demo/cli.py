@@ -56,6 +56,10 @@ def add_train_options(p: argparse.ArgumentParser, defaults) -> None:
     p.add_argument("--optimizer", choices=["adam", "adamw"], default=None, help="optimizer (default: adam)")
     p.add_argument("--weight-decay", type=float, default=None, help="weight decay (default: 0)")
     p.add_argument("--max-shift", type=int, default=None, help="random-translation augmentation in px (default: 0)")
+    p.add_argument("--grad-clip", type=float, default=None, help="max gradient norm, 0 = off (default: 0)")
+    p.add_argument("--label-smoothing", type=float, default=None, help="label smoothing (default: 0)")
+    p.add_argument("--dropout", type=float, default=None,
+                   help="dropout between recurrent layers and before the head (default: preset's)")
     p.add_argument("--seed", type=int, default=None, help="seed for weights and batch order (default: 0)")
     p.add_argument("--device", default="auto", help="auto | cpu | cuda (default: auto)")
     p.add_argument("--data", default=None, help="MNIST root (default: $RNN_DEMO_DATA or ./data)")
@@ -67,12 +71,20 @@ def train_config_from_args(preset, args):
     """TrainConfig = defaults, then the preset's overrides, then what the user gave."""
     from .train import TrainConfig
     values = {**preset.train_overrides}
-    for field in ("epochs", "batch_size", "lr", "schedule", "optimizer", "weight_decay", "max_shift", "seed"):
+    for field in ("epochs", "batch_size", "lr", "schedule", "optimizer", "weight_decay", "max_shift", "seed",
+                  "grad_clip", "label_smoothing"):
         if getattr(args, field, None) is not None:
             values[field] = getattr(args, field)
     if args.dry_run:
         values["epochs"] = 1
     return TrainConfig(device=args.device, **values).validate()
+
+
+def model_config_from_args(preset, args):
+    """The preset's model, with the dropout the user gave (the only model option on the command line)."""
+    from dataclasses import replace
+    dropout = getattr(args, "dropout", None)
+    return (preset.model if dropout is None else replace(preset.model, dropout=dropout)).validate()
 
 
 def load_splits_for(args, device):
@@ -88,10 +100,11 @@ def cmd_train(args) -> int:
     from .train import train
     preset = get_preset(args.preset)
     config = train_config_from_args(preset, args)
+    model_config = model_config_from_args(preset, args)
     device = resolve_device(config.device)
     splits = load_splits_for(args, device)
     out = Path(args.out) if args.out else Path("checkpoints") / f"{preset.name}.pt"
-    end = print_events(train(preset.model, config, splits, out=out, name=preset.name))
+    end = print_events(train(model_config, config, splits, out=out, name=preset.name))
     return 0 if end and end["status"] == "completed" else 1
 
 

@@ -8,6 +8,7 @@ from torch import nn
 CELLS = ("rnn", "lstm", "gru")
 NORMS = (None, "batch", "layer")
 HEADS = ("linear", "mlp")
+READOUTS = ("last", "pool")
 
 
 @dataclass
@@ -22,6 +23,7 @@ class RowRNNConfig:
     norm: str | None = None       # None | batch | layer, on the final features
     head: str = "linear"          # linear | mlp (Linear -> ReLU -> Linear)
     mlp_hidden: int = 64
+    readout: str = "last"         # last: final state(s) | pool: final states + mean + max over rows
     input_size: int = 28          # pixels per row
     num_classes: int = 10
 
@@ -34,6 +36,8 @@ class RowRNNConfig:
             raise ValueError(f"norm must be one of None, 'batch', 'layer', got {self.norm!r}")
         if self.head not in HEADS:
             raise ValueError(f"head must be one of {HEADS}, got {self.head!r}")
+        if self.readout not in READOUTS:
+            raise ValueError(f"readout must be one of {READOUTS}, got {self.readout!r}")
         if not 1 <= self.hidden_size <= 4096:
             raise ValueError(f"hidden size must be between 1 and 4096, got {self.hidden_size}")
         if not 1 <= self.num_layers <= 8:
@@ -58,7 +62,7 @@ class RowRNN(nn.Module):
         self.rnn = rnn_cls(c.input_size, c.hidden_size, num_layers=c.num_layers, batch_first=True,
                            bidirectional=c.bidirectional,
                            dropout=c.dropout if c.num_layers > 1 else 0.0, **kwargs)
-        features = c.hidden_size * (2 if c.bidirectional else 1)
+        features = c.hidden_size * (2 if c.bidirectional else 1) * (3 if c.readout == "pool" else 1)
         self.norm = {None: nn.Identity(), "batch": nn.BatchNorm1d(features),
                      "layer": nn.LayerNorm(features)}[c.norm]
         self.drop = nn.Dropout(c.dropout)
@@ -81,6 +85,9 @@ class RowRNN(nn.Module):
             features = torch.cat([h_n[-2], h_n[-1]], dim=1)  # (B, 2H)
         else:
             features = h_n[-1]                        # (B, H) == out[:, -1]
+        if self.config.readout == "pool":
+            # Every row's top-layer output reaches the head directly: short gradient paths.
+            features = torch.cat([features, out.mean(1), out.amax(1)], dim=1)
         return self._classify(features)
 
     @torch.no_grad()
@@ -92,6 +99,8 @@ class RowRNN(nn.Module):
         """
         if self.config.bidirectional:
             raise ValueError("per-row logits need a unidirectional model")
+        if self.config.readout != "last":
+            raise ValueError("per-row logits need a model that reads out its last state")
         out, _ = self.rnn(rows)                       # (B, T, H)
         B, T, H = out.shape
         return self._classify(out.reshape(B * T, H)).reshape(B, T, -1)

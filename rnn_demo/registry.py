@@ -30,6 +30,7 @@ class ModelEntry:
     source: str                 # "shipped" | "run"
     bidirectional: bool
     metrics: dict = field(compare=False, hash=False)
+    readout: str = "last"       # "pool" models, like bidirectional ones, need the whole image
 
     @property
     def test_acc(self) -> float | None:
@@ -95,7 +96,8 @@ class ModelRegistry:
         if header["kind"] != "row_rnn":
             return None
         bidirectional = bool(header["config"].get("bidirectional", False))
-        return ModelEntry(name, str(path), source, bidirectional, dict(header["metrics"]))
+        return ModelEntry(name, str(path), source, bidirectional, dict(header["metrics"]),
+                          str(header["config"].get("readout", "last")))
 
     def scan(self) -> Listing:
         """All usable models, best test accuracy first, and a warning per unusable file."""
@@ -172,11 +174,25 @@ def predict(model: torch.nn.Module, digits) -> torch.Tensor:
         return torch.softmax(model(x), dim=-1)
 
 
-def row_probabilities(model: torch.nn.Module, digit) -> torch.Tensor | None:
-    """(28, 28) -> (28, 10): class probabilities after each row; None for bidirectional models."""
-    if getattr(model, "config", None) is not None and model.config.bidirectional:
-        return None
+def reads_as_it_goes(model: torch.nn.Module) -> bool:
+    """True if the model has an answer after each row (one direction, last-state readout)."""
+    config = getattr(model, "config", None)
+    return config is None or (not config.bidirectional and getattr(config, "readout", "last") == "last")
+
+
+def row_probabilities(model: torch.nn.Module, digit) -> torch.Tensor:
+    """(28, 28) -> (28, 10): class probabilities once rows 1..t have been read.
+
+    A model that reads as it goes (see reads_as_it_goes) answers from its state after row t.
+    One that needs the whole image (bidirectional, pooled readout) is shown rows 1..t with the
+    rest blank, all 28 prefixes in one batch: its answer to the digit drawn down to row t.
+    Either way the last row is the model's answer to the full digit.
+    """
     x = torch.as_tensor(digit, dtype=torch.float32).unsqueeze(0)
     with torch.inference_mode():
-        return torch.softmax(model.row_logits(x)[0], dim=-1)
+        if reads_as_it_goes(model):
+            return torch.softmax(model.row_logits(x)[0], dim=-1)
+        rows = x.shape[1]
+        keep = torch.tril(torch.ones(rows, rows)).unsqueeze(-1)      # prefix t keeps rows 0..t
+        return torch.softmax(model(x * keep), dim=-1)
 

@@ -30,7 +30,7 @@ def plot_history(name: str, steps: list, losses: list, history: list, out_dir: P
 
 def reproduce(names, args, out_dir: Path) -> Path:
     """Train each preset (every preset by default, each with its own recipe); return the table's path."""
-    from .cli import load_splits_for, print_events, train_config_from_args
+    from .cli import load_splits_for, model_config_from_args, print_events, train_config_from_args
     from .devices import device_label, resolve_device
     from .model_card import write_model_card
     from .train import train
@@ -51,7 +51,7 @@ def reproduce(names, args, out_dir: Path) -> Path:
                 yield e
 
         ckpt = Path(args.checkpoints) / f"{preset.name}.pt"
-        end = print_events(tap(train(preset.model, config, splits, out=ckpt, name=preset.name)))
+        end = print_events(tap(train(model_config_from_args(preset, args), config, splits, out=ckpt, name=preset.name)))
         plot_history(preset.name, steps, losses, end["history"], out_dir)
         _write_table(out_dir / "README.md", Path(args.checkpoints), device_label(device))
         print(f"wrote {out_dir / 'README.md'}", file=sys.stderr)

@@ -59,8 +59,28 @@ def test_row_logits_refuse_bidirectional_models():
         RowRNN(RowRNNConfig(bidirectional=True)).row_logits(torch.rand(1, 28, 28))
 
 
+def test_pooled_readout_sees_the_top_layers_output_at_every_row():
+    torch.manual_seed(0)
+    H = 8
+    model = RowRNN(RowRNNConfig(cell="gru", hidden_size=H, num_layers=2, bidirectional=True,
+                                readout="pool")).eval()
+    x = torch.rand(2, 28, 28)
+    out, h_n = model.rnn(x)                               # (B, T, 2H), (layers * 2, B, H)
+    features = torch.cat([h_n[-2], h_n[-1], out.mean(1), out.amax(1)], dim=1)
+    assert features.shape == (2, 6 * H)
+    torch.testing.assert_close(model(x), model.head(features))
+    with pytest.raises(ValueError, match="last state"):
+        RowRNN(RowRNNConfig(readout="pool")).row_logits(x)
+
+
+def test_configs_saved_before_readout_existed_still_build():
+    saved = {k: v for k, v in RowRNNConfig(cell="gru").to_dict().items() if k != "readout"}
+    assert RowRNN(RowRNNConfig(**saved)).config.readout == "last"
+
+
 @pytest.mark.parametrize("bad", [dict(cell="transformer"), dict(norm="group"), dict(head="conv"),
-                                 dict(hidden_size=0), dict(num_layers=0), dict(dropout=1.0)])
+                                 dict(hidden_size=0), dict(num_layers=0), dict(dropout=1.0),
+                                 dict(readout="attention")])
 def test_bad_model_configs_are_rejected_with_a_message(bad):
     with pytest.raises(ValueError):
         RowRNN(RowRNNConfig(**bad))

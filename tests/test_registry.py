@@ -7,7 +7,7 @@ import torch
 
 from rnn_demo.checkpoints import save_checkpoint
 from rnn_demo.models import RowRNN, RowRNNConfig
-from rnn_demo.registry import ModelRegistry, predict, row_probabilities
+from rnn_demo.registry import ModelRegistry, predict, reads_as_it_goes, row_probabilities
 
 TINY = RowRNNConfig(cell="gru", hidden_size=8)
 
@@ -90,7 +90,7 @@ def test_models_are_cached_until_the_file_changes(tmp_path):
     assert registry.scan().entries[0].test_acc == 0.95
 
 
-def test_predict_gives_probabilities_and_rows_only_for_unidirectional_models(tmp_path):
+def test_predict_gives_probabilities_and_rows_for_every_kind_of_model(tmp_path):
     uni = ModelRegistry(tmp_path).model(str(write_model(tmp_path / "uni.pt", 0.9)))
     bi_path = write_model(tmp_path / "bi.pt", 0.9, RowRNNConfig(cell="lstm", hidden_size=8,
                                                                 bidirectional=True))
@@ -100,5 +100,10 @@ def test_predict_gives_probabilities_and_rows_only_for_unidirectional_models(tmp
     assert probs.shape == (1, 10) and torch.allclose(probs.sum(), torch.tensor(1.0))
     rows = row_probabilities(uni, digit)
     assert rows.shape == (28, 10) and torch.allclose(rows[-1], probs[0], atol=1e-5)
-    assert row_probabilities(bi, digit) is None
+    assert reads_as_it_goes(uni) and not reads_as_it_goes(bi)
+    bi_rows = row_probabilities(bi, digit)          # answers to rows 1..t, the rest blank
+    assert bi_rows.shape == (28, 10) and torch.allclose(bi_rows[-1], predict(bi, digit)[0], atol=1e-5)
+    top_row_only = digit.clone()
+    top_row_only[1:] = 0
+    assert torch.allclose(bi_rows[0], predict(bi, top_row_only)[0], atol=1e-5)
     assert ModelRegistry(tmp_path).scan().find(str(bi_path)).bidirectional

@@ -11,16 +11,16 @@ from PIL import Image
 
 from rnn_demo.checkpoints import CheckpointError
 from rnn_demo.preprocess import EmptyDrawingError, ImageError, preprocess_sketch, preprocess_upload
-from rnn_demo.registry import Listing, ModelRegistry, predict, row_probabilities
+from rnn_demo.registry import Listing, ModelRegistry, predict, reads_as_it_goes, row_probabilities
 
 CANVAS = 448                      # canvas pixels; the digit is scaled to 20 px whatever its size
 BRUSH_SIZE = 18                   # a ~36 px stroke on a digit ~300 px tall: ~2.4 px after boxing
 REFRESH_SECONDS = 4
 DRAW_A_DIGIT = "draw a digit"
-NO_ROWS = ("**Row by row** needs a model that reads in one direction. This one is "
-           "bidirectional: its backward half reads the rows bottom-up and has no answer until "
-           "it has seen the whole image, so there is no prediction after row *t*. Pick `rnn`, "
-           "`lstm` or `gru` to watch a model change its mind.")
+PREFIX_ROWS = ("**Row by row**: this model needs the whole image before it answers (it is "
+               "bidirectional or pools over all rows), so each point is its answer to rows 1 to *t* "
+               "with the rest left blank: the digit as if drawn only down to row *t*. Pick `rnn`, "
+               "`lstm`, `gru` or `fast` to watch a model's state change its mind as it reads.")
 ROWS_HINT = ("**Row by row**: the probability of each digit after the model has read rows 1 to "
              "*t* (top to bottom). Early rows are ambiguous; watch it settle.")
 COMPARE_HEADERS = ["model", "prediction", "confidence", "test accuracy"]
@@ -112,9 +112,7 @@ def build_sketch_tab(checkpoints: Path, runs: Path, tab=None):
         digit = np.asarray(digit, dtype=np.float32)
         probs = predict(model, digit)[0].tolist()
         rows = row_probabilities(model, digit)
-        if rows is None:
-            return _top3(probs), _rows_figure(), NO_ROWS
-        return _top3(probs), _rows_figure(rows), ROWS_HINT
+        return _top3(probs), _rows_figure(rows), ROWS_HINT if reads_as_it_goes(model) else PREFIX_ROWS
 
     def predict_sketch(sketch, model_path):
         """Drawing + model -> top-3 label, the 28x28 input, the row-by-row plot, its note."""

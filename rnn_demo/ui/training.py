@@ -20,7 +20,7 @@ from .runs_view import (COMPARE_METRICS, CUSTOM, compare_frame, device_choices, 
 
 DEFAULT_PRESET = "fast" if "fast" in PRESETS else "lstm"
 MODEL_FIELDS = ["cell", "nonlinearity", "hidden_size", "num_layers", "bidirectional", "norm", "head",
-                "dropout"]
+                "dropout", "readout"]
 TRAIN_FIELDS = ["epochs", "batch_size", "lr", "schedule", "optimizer", "weight_decay", "max_shift",
                 "seed", "grad_clip", "label_smoothing"]
 INTEGERS = {"hidden_size", "num_layers", "epochs", "batch_size", "max_shift", "seed"}
@@ -76,11 +76,12 @@ def build_training_tab(manager: RunManager):
         return preset_values(preset)
 
     def start(preset, cell, nonlinearity, hidden_size, num_layers, bidirectional, norm, head, dropout,
-              epochs, batch_size, lr, schedule, optimizer, weight_decay, max_shift, seed, grad_clip,
+              readout, epochs, batch_size, lr, schedule, optimizer, weight_decay, max_shift, seed, grad_clip,
               label_smoothing, device):
         """Queue a run on `device`; the status shows its id, device and parameter count at once."""
-        fields = [cell, nonlinearity, hidden_size, num_layers, bidirectional, norm, head, dropout, epochs,
-                  batch_size, lr, schedule, optimizer, weight_decay, max_shift, seed, grad_clip, label_smoothing]
+        fields = [cell, nonlinearity, hidden_size, num_layers, bidirectional, norm, head, dropout, readout,
+                  epochs, batch_size, lr, schedule, optimizer, weight_decay, max_shift, seed, grad_clip,
+                  label_smoothing]
         try:
             name, model, recipe = configs_from_fields(preset, fields, device)
             record = manager.start(model, recipe, name=name)
@@ -185,6 +186,8 @@ def build_training_tab(manager: RunManager):
                     gr.Radio(["none", "batch", "layer"], value=v["norm"], label="Norm on the final features"),
                     gr.Radio(["linear", "mlp"], value=v["head"], label="Head"),
                     gr.Number(v["dropout"], label="Dropout", minimum=0, maximum=0.99, step=0.05),
+                    gr.Radio([("last state", "last"), ("last state + mean + max over rows", "pool")],
+                             value=v["readout"], label="Readout"),
                 ]
             with gr.Accordion("Hyperparameters", open=True):
                 with gr.Row():
