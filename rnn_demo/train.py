@@ -176,12 +176,11 @@ def train(model_config: RowRNNConfig, config: TrainConfig, splits: Splits, out=N
         val_loss, val_acc = measured
         _finite([val_loss], step)
         eval_seconds += time.perf_counter() - t_eval
-        record = {"epoch": epoch, "train_loss": epoch_loss.item() / steps_per_epoch,
-                  "val_loss": val_loss, "val_acc": val_acc}
-        history.append(record)
         elapsed = time.perf_counter() - t0
-        yield {"kind": "epoch", "epochs": config.epochs, **record, "seconds": elapsed,
-               "train_seconds": elapsed - eval_seconds}
+        record = {"epoch": epoch, "train_loss": epoch_loss.item() / steps_per_epoch,
+                  "val_loss": val_loss, "val_acc": val_acc, "train_seconds": elapsed - eval_seconds}
+        history.append(record)
+        yield {"kind": "epoch", "epochs": config.epochs, **record, "seconds": elapsed}
 
     train_seconds = time.perf_counter() - t0 - eval_seconds
     test_acc = None

@@ -33,6 +33,10 @@ def test_events_come_in_order_and_are_plain_data():
     assert end["test_acc"] > 0.6, "a tiny GRU learns the synthetic bars"
     epochs = [e for e in events if e["kind"] == "epoch"]
     assert epochs[-1]["val_loss"] < epochs[0]["val_loss"] or epochs[0]["val_acc"] > 0.9
+    # the history kept in checkpoints says when each accuracy was reached (validation excluded)
+    times = [h["train_seconds"] for h in end["history"]]
+    assert times == [e["train_seconds"] for e in epochs] and times == sorted(times)
+    assert times[-1] == pytest.approx(end["train_seconds"], rel=0.5, abs=0.5)
 
 
 def test_val_loss_is_the_models_loss_on_the_validation_split(tmp_path):
