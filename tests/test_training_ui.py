@@ -3,7 +3,12 @@
 import re
 import time
 
+import pytest
 from gradio_client import Client
+
+from rnn_demo.presets import PRESETS
+from rnn_demo.train import TrainConfig
+from rnn_demo.ui.training import TRAIN_FIELDS
 
 
 def loss_points(page) -> int:
@@ -74,3 +79,16 @@ def test_api_starts_and_stops_a_run(app_url):
 
     rejected = client.predict(preset="rnn", lr=-1, device="cpu", api_name="/train_start")
     assert rejected.startswith("**Not started:**") and "learning rate" in rejected
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_a_presets_form_fields_rebuild_its_model_and_recipe(name):
+    """What the tab shows for a preset, started as a custom model, trains exactly that preset."""
+    from rnn_demo.ui.training import MODEL_FIELDS, configs_from_fields, preset_values
+    values = preset_values(name)
+    seed_at = len(MODEL_FIELDS) + TRAIN_FIELDS.index("seed")
+    values = values[:seed_at] + [7] + values[seed_at:]
+    _, model, recipe = configs_from_fields("custom", values, "cpu")
+    preset = PRESETS[name]
+    assert model == preset.model
+    assert recipe == TrainConfig(**{**preset.train_overrides, "seed": 7, "device": "cpu"})
