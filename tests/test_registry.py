@@ -107,3 +107,17 @@ def test_predict_gives_probabilities_and_rows_for_every_kind_of_model(tmp_path):
     top_row_only[1:] = 0
     assert torch.allclose(bi_rows[0], predict(bi, top_row_only)[0], atol=1e-5)
     assert ModelRegistry(tmp_path).scan().find(str(bi_path)).bidirectional
+
+
+def test_prefix_rows_match_running_every_prefix_and_handle_a_blank_canvas(tmp_path):
+    path = write_model(tmp_path / "pool.pt", 0.9, RowRNNConfig(cell="gru", hidden_size=8, num_layers=2,
+                                                               bidirectional=True, readout="pool"))
+    model = ModelRegistry(tmp_path).model(str(path))
+    assert not reads_as_it_goes(model)
+    digit = torch.zeros(28, 28)
+    digit[5:22, 8:20] = torch.rand(17, 12) + 0.1              # ink on rows 5..21 only
+    expected = torch.stack([predict(model, digit * (torch.arange(28) <= t)[:, None])[0]
+                            for t in range(28)])
+    torch.testing.assert_close(row_probabilities(model, digit), expected)
+    blank = row_probabilities(model, torch.zeros(28, 28))
+    torch.testing.assert_close(blank, predict(model, torch.zeros(28, 28)).expand(28, -1))
