@@ -83,8 +83,7 @@ def train_config_from_args(preset, args):
 def model_config_from_args(preset, args):
     """The preset's model, with the dropout the user gave (the only model option on the command line)."""
     from dataclasses import replace
-    dropout = getattr(args, "dropout", None)
-    return (preset.model if dropout is None else replace(preset.model, dropout=dropout)).validate()
+    return (preset.model if args.dropout is None else replace(preset.model, dropout=args.dropout)).validate()
 
 
 def load_splits_for(args, device):

@@ -46,6 +46,11 @@ class RowRNNConfig:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
         return self
 
+    @property
+    def reads_as_it_goes(self) -> bool:
+        """True if the state after row t is an answer (one direction, last-state readout)."""
+        return not self.bidirectional and self.readout == "last"
+
     def to_dict(self) -> dict:
         return asdict(self)
 
@@ -97,10 +102,8 @@ class RowRNN(nn.Module):
         Only unidirectional models have a meaningful answer after row t; a bidirectional
         model's backward direction needs the whole image first.
         """
-        if self.config.bidirectional:
-            raise ValueError("per-row logits need a unidirectional model")
-        if self.config.readout != "last":
-            raise ValueError("per-row logits need a model that reads out its last state")
+        if not self.config.reads_as_it_goes:
+            raise ValueError("per-row logits need a unidirectional model that reads out its last state")
         out, _ = self.rnn(rows)                       # (B, T, H)
         B, T, H = out.shape
         return self._classify(out.reshape(B * T, H)).reshape(B, T, -1)

@@ -177,7 +177,7 @@ def predict(model: torch.nn.Module, digits) -> torch.Tensor:
 def reads_as_it_goes(model: torch.nn.Module) -> bool:
     """True if the model has an answer after each row (one direction, last-state readout)."""
     config = getattr(model, "config", None)
-    return config is None or (not config.bidirectional and getattr(config, "readout", "last") == "last")
+    return config is None or config.reads_as_it_goes
 
 
 def row_probabilities(model: torch.nn.Module, digit) -> torch.Tensor:
@@ -185,7 +185,7 @@ def row_probabilities(model: torch.nn.Module, digit) -> torch.Tensor:
 
     A model that reads as it goes (see reads_as_it_goes) answers from its state after row t.
     One that needs the whole image (bidirectional, pooled readout) is shown rows 1..t with the
-    rest blank, all 28 prefixes in one batch: its answer to the digit drawn down to row t.
+    rest blank: its answer to the digit drawn down to row t.
     Either way the last row is the model's answer to the full digit, so callers that need
     both take the prediction from it instead of running the model twice.
     """
@@ -194,13 +194,11 @@ def row_probabilities(model: torch.nn.Module, digit) -> torch.Tensor:
         if reads_as_it_goes(model):
             return torch.softmax(model.row_logits(x)[0], dim=-1)
         rows = x.shape[1]
-        inked = (x[0] != 0).any(dim=1).nonzero().flatten()
-        if len(inked) == 0:                                          # blank: one answer for all
-            return torch.softmax(model(x), dim=-1).expand(rows, -1).clone()
         # Prefixes that end above the first inked row are all the blank image, and those that
         # end below the last one are all the whole digit: run the blank plus the prefixes
-        # between, in one batch (a 20-row digit: 21 images, not 28).
-        first, last = int(inked[0]), int(inked[-1])
+        # between, in one batch (a 20-row digit: 21 images, not 28; a blank canvas: 1).
+        inked = (x[0] != 0).any(dim=1).nonzero().flatten().tolist() or [0, -1]
+        first, last = inked[0], inked[-1]
         ends = torch.arange(first, last + 1)
         keep = (torch.arange(rows) <= ends[:, None]).unsqueeze(-1)   # (P, rows, 1)
         probs = torch.softmax(model(torch.cat([torch.zeros_like(x), x * keep])), dim=-1)

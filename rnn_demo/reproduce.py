@@ -51,7 +51,8 @@ def reproduce(names, args, out_dir: Path) -> Path:
                 yield e
 
         ckpt = Path(args.checkpoints) / f"{preset.name}.pt"
-        end = print_events(tap(train(model_config_from_args(preset, args), config, splits, out=ckpt, name=preset.name)))
+        model_config = model_config_from_args(preset, args)
+        end = print_events(tap(train(model_config, config, splits, out=ckpt, name=preset.name)))
         plot_history(preset.name, steps, losses, end["history"], out_dir)
         _write_table(out_dir / "README.md", Path(args.checkpoints), device_label(device))
         print(f"wrote {out_dir / 'README.md'}", file=sys.stderr)

@@ -111,7 +111,8 @@ def build_sketch_tab(checkpoints: Path, runs: Path, tab=None):
             return "model unavailable: pick another", _rows_figure(), ROWS_HINT
         digit = np.asarray(digit, dtype=np.float32)
         rows = row_probabilities(model, digit)          # its last row is the prediction
-        return _top3(rows[-1].tolist()), _rows_figure(rows), ROWS_HINT if reads_as_it_goes(model) else PREFIX_ROWS
+        note = ROWS_HINT if reads_as_it_goes(model) else PREFIX_ROWS
+        return _top3(rows[-1].tolist()), _rows_figure(rows), note
 
     def predict_sketch(sketch, model_path):
         """Drawing + model -> top-3 label, the 28x28 input, the row-by-row plot, its note."""
