@@ -11,7 +11,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from rnn_demo.runs import RunManager
+from rnn_demo.mnist.runs import RunManager
 from rnn_demo.ui.adder import build_adder_tab
 from rnn_demo.ui.sketch import build_sketch_tab
 from rnn_demo.ui.training import build_training_tab

@@ -1,61 +1,36 @@
-"""Shared fixtures: a live app on a free local port, and headless Chromium through Playwright."""
+"""Shared fixtures: a live app on a free local port, and headless Chromium through Playwright.
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
+Tests come in tiers, one folder each, and each folder is also a pytest marker:
+unit (no server, no data set: `make test-fast`), mnist (needs the real MNIST files), api
+(gradio_client against a served app), browser (Chromium drives the served app).
+"""
+
 from pathlib import Path
 
 import pytest
 
+from rnn_demo.bench.harness import launch_chromium, serve_app
+
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--use-angle=swiftshader", "--enable-unsafe-swiftshader"]
+TIERS = ("unit", "mnist", "api", "browser")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def pytest_collection_modifyitems(items):
+    for item in items:
+        tier = Path(item.fspath).parent.name
+        if tier in TIERS:
+            item.add_marker(tier)
 
 
 @pytest.fixture(scope="session")
 def app_url(tmp_path_factory):
-    """Start `python app.py` on a free port with an empty runs folder; yield its URL."""
-    port = free_port()
-    runs = tmp_path_factory.mktemp("runs")
-    env = {**os.environ, "RNN_DEMO_RUNS": str(runs), "GRADIO_ANALYTICS_ENABLED": "False",
-           "PYTHONUNBUFFERED": "1"}
-    log = open(tmp_path_factory.mktemp("applog") / "app.log", "w+")
-    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            log.seek(0)
-            pytest.fail(f"app exited with {proc.returncode}:\n{log.read()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("app did not answer within 120 s")
-    yield url
-    proc.terminate()
+    """`python app.py` on a free port with an empty runs folder; its URL."""
     try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        with serve_app(runs=tmp_path_factory.mktemp("runs")) as server:
+            yield server.url
+    except RuntimeError as e:
+        pytest.fail(str(e))
 
 
 @pytest.fixture(scope="session")
@@ -63,7 +38,7 @@ def browser():
     """Debian's chromium driven by Playwright (no `playwright install`)."""
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        b = launch_chromium(p)
         yield b
         b.close()
 

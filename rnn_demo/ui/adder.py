@@ -11,14 +11,13 @@ import time
 from pathlib import Path
 
 import gradio as gr
+import pandas as pd
 
-import pandas as pd  # noqa: E402
-
-from ..adder import (MAX_BITS, AdderConfig, AdderInputError, add_with_model, bits_to_int,  # noqa: E402
-                     bits_to_str, find_carry_unit, parse_binary)
-from ..adder_train import AdderTrainConfig, adder_from_checkpoint, load_adder, train_adder  # noqa: E402
-from ..checkpoints import CheckpointError  # noqa: E402
-from .adder_views import bits_html, carry_figure, generalisation_figure  # noqa: E402
+from ..adder.data import MAX_BITS, AdderInputError, bits_to_int, bits_to_str, parse_binary
+from ..adder.model import Adder, AdderConfig, add_with_model, find_carry_unit
+from ..adder.train import AdderTrainConfig, train_adder
+from ..checkpoints import CheckpointError, load_checkpoint
+from .adder_views import bits_html, carry_figure, generalisation_figure
 
 ADDER_FILE = "adder.pt"
 UI_EVAL_LENGTHS = tuple(range(1, 21)) + (32, 64, 128, 256)
@@ -30,14 +29,15 @@ UI_EVAL_PAIRS = 200
 @functools.lru_cache(maxsize=4)
 def _shipped(path: str, mtime: float):
     """The shipped adder, its checkpoint and carry unit; cached per file version."""
-    model, ckpt = load_adder(path)
+    ckpt = load_checkpoint(path, kind="adder")
+    model = Adder.from_checkpoint(ckpt)
     return model, ckpt, find_carry_unit(model)
 
 
 def _active_adder(checkpoints: Path, trained: dict | None):
     """(model, checkpoint, carry unit, description): this session's own adder, else the shipped one."""
     if trained is not None:
-        model = adder_from_checkpoint(trained, "the adder trained in this session")
+        model = Adder.from_checkpoint(trained)
         return model, trained, find_carry_unit(model), "the adder you trained in this session"
     path = Path(checkpoints) / ADDER_FILE
     if not path.is_file():
@@ -64,7 +64,7 @@ def _number_text(bits) -> str:
 
 # ---------------------------------------------------------------- handlers
 
-def add(a_text: str, b_text: str, trained: dict | None, checkpoints: Path):
+def add(checkpoints: Path, a_text: str, b_text: str, trained: dict | None):
     """The model's sum and the true sum of two binary strings, each in binary and decimal."""
     a_bits, b_bits = _parse_pair(a_text, b_text)
     model, *_ = _active_adder(checkpoints, trained)
@@ -72,7 +72,7 @@ def add(a_text: str, b_text: str, trained: dict | None, checkpoints: Path):
     return _number_text(result["predicted"].tolist()), _number_text(result["truth"].tolist())
 
 
-def explain(a_text: str, b_text: str, trained: dict | None, checkpoints: Path):
+def explain(checkpoints: Path, a_text: str, b_text: str, trained: dict | None):
     """The bit-by-bit view and the carry unit's trace for the same two strings."""
     a_bits, b_bits = _parse_pair(a_text, b_text)
     model, _, unit, _ = _active_adder(checkpoints, trained)
@@ -106,6 +106,14 @@ def train_new(hidden_size, max_length, steps):
                    generalisation_figure(event["generalisation"], config.max_length,
                                          "your adder", UI_EVAL_PAIRS),
                    _describe(event["checkpoint"], "your adder, trained in this session"))
+
+
+def refresh(checkpoints: Path, a_text: str, b_text: str, trained: dict | None):
+    """After training: redo the sum with the new adder, if the boxes hold a valid pair."""
+    try:
+        return (*add(checkpoints, a_text, b_text, trained), *explain(checkpoints, a_text, b_text, trained))
+    except gr.Error:
+        return gr.skip(), gr.skip(), gr.skip(), gr.skip()
 
 
 # ---------------------------------------------------------------- views
@@ -183,30 +191,14 @@ def build_adder_tab(checkpoints: Path) -> None:
         loss_plot = gr.LinePlot(_loss_frame([]), x="step", y="loss", title="Training loss",
                                 height=260, elem_id="adder-loss")
 
-    def on_add(a_text, b_text, session_adder):
-        return add(a_text, b_text, session_adder, checkpoints)
-
-    def on_explain(a_text, b_text, session_adder):
-        return explain(a_text, b_text, session_adder, checkpoints)
-
-    def on_train(hidden, length, n_steps):
-        yield from train_new(hidden, length, n_steps)
-
-    def on_refresh(a_text, b_text, session_adder):
-        """After training: redo the sum with the new adder, if the boxes hold a valid pair."""
-        try:
-            return (*add(a_text, b_text, session_adder, checkpoints),
-                    *explain(a_text, b_text, session_adder, checkpoints))
-        except gr.Error:
-            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
-
-    add_event = gr.on([run.click, a.submit, b.submit], on_add, [a, b, trained], [model_sum, true_sum],
-                      api_name="add", concurrency_limit=8)
-    add_event.success(on_explain, [a, b, trained], [bits, carry], api_visibility="private",
-                      concurrency_limit=8)
+    add_event = gr.on([run.click, a.submit, b.submit], functools.partial(add, checkpoints), [a, b, trained],
+                      [model_sum, true_sum], api_name="add", concurrency_limit=8)
+    add_event.success(functools.partial(explain, checkpoints), [a, b, trained], [bits, carry],
+                      api_visibility="private", concurrency_limit=8)
     add_event.failure(lambda: ("", None), None, [bits, carry], api_visibility="private")
-    train.click(on_train, [hidden_size, max_length, steps],
+    train.click(train_new, [hidden_size, max_length, steps],
                 [loss_plot, status, trained, generalisation, model_info],
                 api_name="train_adder", concurrency_limit=2, concurrency_id="adder-train"
-                ).success(on_refresh, [a, b, trained], [model_sum, true_sum, bits, carry],
+                ).success(functools.partial(refresh, checkpoints), [a, b, trained],
+                          [model_sum, true_sum, bits, carry],
                           api_visibility="private")

@@ -8,7 +8,7 @@ import time
 import pandas as pd
 import torch
 
-from ..runs import RunManager
+from ..mnist.runs import RunManager
 
 CUSTOM = "custom"
 MAX_POINTS = 1500                     # per-iteration curves are averaged down to this many points

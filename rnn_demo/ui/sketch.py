@@ -1,5 +1,10 @@
-"""The Sketch tab: draw a digit and watch each recurrent model read it, row by row."""
+"""The Sketch tab: draw a digit and watch each recurrent model read it, row by row.
 
+Handlers first (module level, the model registry passed in), then `build_sketch_tab`, which
+lays out and wires.
+"""
+
+import functools
 from pathlib import Path
 
 import gradio as gr
@@ -9,9 +14,10 @@ import pandas as pd
 from matplotlib.figure import Figure
 from PIL import Image
 
-from rnn_demo.checkpoints import CheckpointError
-from rnn_demo.preprocess import EmptyDrawingError, ImageError, preprocess_sketch, preprocess_upload
-from rnn_demo.registry import Listing, ModelRegistry, predict, reads_as_it_goes, row_probabilities
+from ..checkpoints import CheckpointError
+from ..mnist.model import predict, row_probabilities
+from ..mnist.preprocess import EmptyDrawingError, ImageError, preprocess_sketch, preprocess_upload
+from ..mnist.registry import Listing, ModelRegistry
 
 CANVAS = 448                      # canvas pixels; the digit is scaled to 20 px whatever its size
 BRUSH_SIZE = 18                   # a ~36 px stroke on a digit ~300 px tall: ~2.4 px after boxing
@@ -89,101 +95,107 @@ def _warnings_md(listing: Listing) -> str:
     return "\n".join(lines)
 
 
-def build_sketch_tab(checkpoints: Path, runs: Path, tab=None):
-    """Build the tab's components and wire them; `tab` (the enclosing gr.Tab) refreshes on select."""
-    registry = ModelRegistry(Path(checkpoints), Path(runs))   # a cache of files, shared by design
-    listing = registry.scan()
+def read_digit(registry: ModelRegistry, digit, model_path):
+    """(label, rows plot, rows note) for a preprocessed digit and a chosen model."""
+    if digit is None:
+        return DRAW_A_DIGIT, _rows_figure(), ROWS_HINT
+    entry = registry.scan().choose(model_path)
+    if entry is None:
+        message = (f"unknown model {model_path!r}: pick one from the list" if model_path
+                   else "no model available: train one first")
+        return message, _rows_figure(), ROWS_HINT
+    try:
+        model = registry.model(entry.path)
+    except CheckpointError as e:
+        gr.Warning(str(e))
+        return "model unavailable: pick another", _rows_figure(), ROWS_HINT
+    digit = np.asarray(digit, dtype=np.float32)
+    rows = row_probabilities(model, digit)          # its last row is the prediction
+    note = ROWS_HINT if model.config.reads_as_it_goes else PREFIX_ROWS
+    return _top3(rows[-1].tolist()), _rows_figure(rows), note
 
-    # ---- handlers ----------------------------------------------------------------------------
-    def read_digit(digit, model_path):
-        """(label, rows plot, rows note) for a preprocessed digit and a chosen model."""
-        if digit is None:
-            return DRAW_A_DIGIT, _rows_figure(), ROWS_HINT
-        entry = registry.scan().choose(model_path)
-        if entry is None:
-            message = (f"unknown model {model_path!r}: pick one from the list" if model_path
-                       else "no model available: train one first")
-            return message, _rows_figure(), ROWS_HINT
+
+def predict_sketch(registry: ModelRegistry, sketch, model_path):
+    """Drawing + model -> top-3 label, the 28x28 input, the row-by-row plot, its note."""
+    try:
+        digit = preprocess_sketch(sketch)
+    except EmptyDrawingError:
+        return DRAW_A_DIGIT, None, _rows_figure(), ROWS_HINT, None
+    except ImageError as e:
+        return str(e), None, _rows_figure(), ROWS_HINT, None
+    label, rows, note = read_digit(registry, digit, model_path)
+    return label, _seen(digit), rows, note, digit.tolist()
+
+
+def compare_digit(registry: ModelRegistry, digit):
+    """Every available model's prediction for one preprocessed digit."""
+    if digit is None:
+        return pd.DataFrame(columns=COMPARE_HEADERS)
+    digit = np.asarray(digit, dtype=np.float32)
+    out = []
+    for entry in registry.scan().entries:
+        try:
+            probs = predict(registry.model(entry.path), digit)[0]
+        except CheckpointError:
+            continue
+        acc = f"{100 * entry.test_acc:.2f}%" if entry.test_acc is not None else "?"
+        out.append([entry.name, int(probs.argmax()), f"{100 * float(probs.max()):.1f}%", acc])
+    return pd.DataFrame(out, columns=COMPARE_HEADERS)
+
+
+def compare_sketch(registry: ModelRegistry, sketch):
+    """Drawing -> a table of every available model's prediction and confidence."""
+    try:
+        return compare_digit(registry, preprocess_sketch(sketch))
+    except (EmptyDrawingError, ImageError):
+        return compare_digit(registry, None)
+
+
+def predict_files(registry: ModelRegistry, files, model_path):
+    """Uploaded pictures -> gallery of (28x28 input, 'name: prediction (confidence)')."""
+    items = []
+    model = None
+    entry = registry.scan().choose(model_path)
+    if entry is not None:
         try:
             model = registry.model(entry.path)
         except CheckpointError as e:
             gr.Warning(str(e))
-            return "model unavailable: pick another", _rows_figure(), ROWS_HINT
-        digit = np.asarray(digit, dtype=np.float32)
-        rows = row_probabilities(model, digit)          # its last row is the prediction
-        note = ROWS_HINT if reads_as_it_goes(model) else PREFIX_ROWS
-        return _top3(rows[-1].tolist()), _rows_figure(rows), note
-
-    def predict_sketch(sketch, model_path):
-        """Drawing + model -> top-3 label, the 28x28 input, the row-by-row plot, its note."""
+    for f in files or []:
+        path = Path(f if isinstance(f, str) else getattr(f, "name", str(f)))
+        name = path.name
         try:
-            digit = preprocess_sketch(sketch)
-        except EmptyDrawingError:
-            return DRAW_A_DIGIT, None, _rows_figure(), ROWS_HINT, None
-        except ImageError as e:
-            return str(e), None, _rows_figure(), ROWS_HINT, None
-        label, rows, note = read_digit(digit, model_path)
-        return label, _seen(digit), rows, note, digit.tolist()
+            digit = preprocess_upload(path)
+        except (EmptyDrawingError, ImageError) as e:
+            items.append((Image.new("L", (140, 140), 60), f"{name}: {e}"))
+            continue
+        if model is None:
+            items.append((_seen(digit), f"{name}: no such model {model_path!r}"))
+            continue
+        probs = predict(model, digit)[0]
+        items.append((_seen(digit), f"{int(probs.argmax())} ({100 * float(probs.max()):.0f}%)"
+                                    f" {name}"))
+    return items
 
-    def compare_digit(digit):
-        """Every available model's prediction for one preprocessed digit."""
-        if digit is None:
-            return pd.DataFrame(columns=COMPARE_HEADERS)
-        digit = np.asarray(digit, dtype=np.float32)
-        out = []
-        for entry in registry.scan().entries:
-            try:
-                probs = predict(registry.model(entry.path), digit)[0]
-            except CheckpointError:
-                continue
-            acc = f"{100 * entry.test_acc:.2f}%" if entry.test_acc is not None else "?"
-            out.append([entry.name, int(probs.argmax()), f"{100 * float(probs.max()):.1f}%", acc])
-        return pd.DataFrame(out, columns=COMPARE_HEADERS)
 
-    def compare_sketch(sketch):
-        """Drawing -> a table of every available model's prediction and confidence."""
-        try:
-            return compare_digit(preprocess_sketch(sketch))
-        except (EmptyDrawingError, ImageError):
-            return compare_digit(None)
+def refresh(registry: ModelRegistry, current, known):
+    """New or removed checkpoints -> new dropdown choices; nothing changed -> no update."""
+    fresh = registry.scan()
+    choices = [(e.label, e.path) for e in fresh.entries]
+    state = [choices, fresh.warnings]
+    if state == known:
+        return gr.skip(), gr.skip(), gr.skip()
+    value = current if fresh.find(current) else (fresh.default.path if fresh.default else None)
+    warnings = _warnings_md(fresh)
+    return (gr.Dropdown(choices=choices, value=value), state,
+            gr.Markdown(warnings, visible=bool(warnings)))
 
-    def predict_files(files, model_path):
-        """Uploaded pictures -> gallery of (28x28 input, 'name: prediction (confidence)')."""
-        items = []
-        model = None
-        entry = registry.scan().choose(model_path)
-        if entry is not None:
-            try:
-                model = registry.model(entry.path)
-            except CheckpointError as e:
-                gr.Warning(str(e))
-        for f in files or []:
-            path = Path(f if isinstance(f, str) else getattr(f, "name", str(f)))
-            name = path.name
-            try:
-                digit = preprocess_upload(path)
-            except (EmptyDrawingError, ImageError) as e:
-                items.append((Image.new("L", (140, 140), 60), f"{name}: {e}"))
-                continue
-            if model is None:
-                items.append((_seen(digit), f"{name}: no such model {model_path!r}"))
-                continue
-            probs = predict(model, digit)[0]
-            items.append((_seen(digit), f"{int(probs.argmax())} ({100 * float(probs.max()):.0f}%)"
-                                        f" {name}"))
-        return items
 
-    def refresh(current, known):
-        """New or removed checkpoints -> new dropdown choices; nothing changed -> no update."""
-        fresh = registry.scan()
-        choices = [(e.label, e.path) for e in fresh.entries]
-        state = [choices, fresh.warnings]
-        if state == known:
-            return gr.skip(), gr.skip(), gr.skip()
-        value = current if fresh.find(current) else (fresh.default.path if fresh.default else None)
-        warnings = _warnings_md(fresh)
-        return (gr.Dropdown(choices=choices, value=value), state,
-                gr.Markdown(warnings, visible=bool(warnings)))
+def build_sketch_tab(checkpoints: Path, runs: Path, tab=None):
+    """Build the tab's components and wire them; `tab` (the enclosing gr.Tab) refreshes on select."""
+    registry = ModelRegistry(Path(checkpoints), Path(runs))   # a cache of files, shared by design
+    listing = registry.scan()
+    bind = functools.partial
 
     # ---- layout ------------------------------------------------------------------------------
     gr.Markdown("Draw a digit; each model reads it **one row per time step**, top to bottom, "
@@ -234,19 +246,20 @@ def build_sketch_tab(checkpoints: Path, runs: Path, tab=None):
 
     # ---- wiring ------------------------------------------------------------------------------
     sketch_outputs = [label, seen, rows_plot, rows_note, digit_state]
-    sketchpad.change(predict_sketch, [sketchpad, model_dd], sketch_outputs, api_name="predict",
+    sketchpad.change(bind(predict_sketch, registry), [sketchpad, model_dd], sketch_outputs, api_name="predict",
                      trigger_mode="always_last", show_progress="hidden").then(
-        compare_digit, [digit_state], [compare], api_visibility="private", show_progress="hidden")
-    predict_btn.click(predict_sketch, [sketchpad, model_dd], sketch_outputs,
+        bind(compare_digit, registry), [digit_state], [compare], api_visibility="private",
+        show_progress="hidden")
+    predict_btn.click(bind(predict_sketch, registry), [sketchpad, model_dd], sketch_outputs,
                       api_visibility="private").then(
-        compare_digit, [digit_state], [compare], api_visibility="private")
-    model_dd.change(read_digit, [digit_state, model_dd], [label, rows_plot, rows_note],
+        bind(compare_digit, registry), [digit_state], [compare], api_visibility="private")
+    model_dd.change(bind(read_digit, registry), [digit_state, model_dd], [label, rows_plot, rows_note],
                     api_visibility="private", show_progress="hidden")
-    compare_btn.click(compare_sketch, [sketchpad], [compare], api_name="compare")
-    upload.change(predict_files, [upload, model_dd], [gallery], api_name="predict_files")
+    compare_btn.click(bind(compare_sketch, registry), [sketchpad], [compare], api_name="compare")
+    upload.change(bind(predict_files, registry), [upload, model_dd], [gallery], api_name="predict_files")
     refresh_io = dict(inputs=[model_dd, known], outputs=[model_dd, known, warnings_md],
                       api_visibility="private", show_progress="hidden")
-    timer.tick(refresh, **refresh_io)
+    timer.tick(bind(refresh, registry), **refresh_io)
     if tab is not None:
-        tab.select(refresh, **refresh_io)
+        tab.select(bind(refresh, registry), **refresh_io)
     return sketchpad

@@ -4,27 +4,44 @@ Runs train in the RunManager's worker threads, not in a request, so a closed tab
 reload does not stop them. The manager is process-wide server state (every browser sees the
 same runs); which run a browser is watching lives in gr.State. A 1 s gr.Timer reads only the
 new lines of the watched run's metrics log and redraws only what changed.
+
+Handlers first (module level, the manager passed in), then the form, then `build_training_tab`,
+which lays out and wires.
 """
 
+import functools
+import inspect
 import time
 from dataclasses import asdict
 
 import gradio as gr
 
-from ..models import RowRNNConfig
-from ..presets import PRESETS, get_preset
-from ..runs import ACTIVE, RunManager
-from ..train import TrainConfig
-from .runs_view import (COMPARE_METRICS, CUSTOM, compare_frame, device_choices, live_frames,
-                        runs_table, status_text)
+from ..mnist.model import RowRNNConfig
+from ..mnist.presets import PRESETS, Preset, get_preset
+from ..mnist.runs import ACTIVE, RunManager
+from ..mnist.train import TrainConfig
+from ..options import choices, describe, label
+from .runs_view import (
+    COMPARE_METRICS,
+    CUSTOM,
+    compare_frame,
+    device_choices,
+    live_frames,
+    runs_table,
+    status_text,
+)
 
 DEFAULT_PRESET = "fast" if "fast" in PRESETS else "lstm"
-MODEL_FIELDS = ["cell", "nonlinearity", "hidden_size", "num_layers", "bidirectional", "norm", "head",
-                "dropout", "readout"]
-TRAIN_FIELDS = ["epochs", "batch_size", "lr", "schedule", "optimizer", "weight_decay", "max_shift",
-                "seed", "grad_clip", "label_smoothing"]
-INTEGERS = {"hidden_size", "num_layers", "epochs", "batch_size", "max_shift", "seed"}
+MODEL_FORM = ("cell", "nonlinearity", "hidden_size", "num_layers", "bidirectional", "norm", "head",
+              "mlp_hidden", "dropout", "readout")
+RECIPE_FORM = ("epochs", "batch_size", "lr", "schedule", "optimizer", "weight_decay", "max_shift",
+               "seed", "grad_clip", "label_smoothing")
+FORM = MODEL_FORM + RECIPE_FORM
+FILLED = tuple(f for f in FORM if f != "seed")        # what choosing a preset fills in
+INTEGERS = {name for cls in (RowRNNConfig, TrainConfig) for name, kind in cls.__annotations__.items()
+            if kind is int}
 NOTE_SECONDS = 8                      # how long a message stays above the live status
+CUSTOM_BASE = Preset(CUSTOM, "a model built in the form", RowRNNConfig())
 
 
 def noted(message: str) -> dict:
@@ -32,180 +49,214 @@ def noted(message: str) -> dict:
     return {"note": message, "note_until": time.time() + NOTE_SECONDS}
 
 
-def preset_values(name: str) -> list:
-    """The model and recipe fields a preset stands for, in MODEL_FIELDS + TRAIN_FIELDS order."""
+def preset_values(name: str) -> dict:
+    """The form's values for a preset: its model and its recipe, field by field."""
     preset = get_preset(name)
-    model, recipe = asdict(preset.model), asdict(TrainConfig(**preset.train_overrides))
-    model["norm"] = model["norm"] or "none"
-    return [model[f] for f in MODEL_FIELDS] + [recipe[f] for f in TRAIN_FIELDS if f != "seed"]
+    values = {**asdict(preset.model), **asdict(preset.train)}
+    values["norm"] = values["norm"] or "none"
+    return {f: values[f] for f in FORM}
 
 
-def configs_from_fields(preset: str, values: list, device: str):
+def configs_from_form(preset: str, values: dict, device: str):
     """(run name, RowRNNConfig, TrainConfig) from the form; ValueError says which field is wrong.
 
     A named preset fixes the model (its fields mirror it; editing one switches to "custom");
     the recipe always comes from the hyperparameter fields.
     """
-    fields = dict(zip(MODEL_FIELDS + TRAIN_FIELDS, values))
-    used = TRAIN_FIELDS if preset in PRESETS else MODEL_FIELDS + TRAIN_FIELDS
+    base = PRESETS.get(preset) or (CUSTOM_BASE if preset == CUSTOM else None)
+    if base is None:
+        raise ValueError(f"unknown preset {preset!r}")
+    used = RECIPE_FORM if preset in PRESETS else FORM
+    fields = {}
     for name in used:
-        value = fields[name]
+        value = values[name]
         if value is None or value == "":
             raise ValueError(f"{name.replace('_', ' ')} is empty")
         if name in INTEGERS and float(value) != int(value):
             raise ValueError(f"{name.replace('_', ' ')} must be a whole number, got {value}")
-        if name in INTEGERS:
-            fields[name] = int(value)
-    recipe = TrainConfig(device=device or "auto", **{f: fields[f] for f in TRAIN_FIELDS}).validate()
-    if preset in PRESETS:
-        return preset, get_preset(preset).model, recipe
-    if preset != CUSTOM:
-        raise ValueError(f"unknown preset {preset!r}")
-    fields["norm"] = None if fields["norm"] == "none" else fields["norm"]
-    return CUSTOM, RowRNNConfig(**{f: fields[f] for f in MODEL_FIELDS}).validate(), recipe
+        fields[name] = int(value) if name in INTEGERS else value
+    if "norm" in fields:
+        fields["norm"] = None if fields["norm"] == "none" else fields["norm"]
+    model, recipe = base.configs(device=device or "auto", **fields)
+    return base.name, model, recipe
 
+
+# ---- handlers -----------------------------------------------------------------------------
+
+def fill_from_preset(preset):
+    """Choosing a preset fills the model and recipe fields (the seed stays)."""
+    if preset not in PRESETS:
+        return [gr.skip()] * len(FILLED)
+    values = preset_values(preset)
+    return [values[f] for f in FILLED]
+
+
+def start(manager: RunManager, preset, device, *values):
+    """Queue a run on `device`; the status shows its id, device and parameter count at once."""
+    try:
+        name, model, recipe = configs_from_form(preset, dict(zip(FORM, values)), device)
+        record = manager.start(model, recipe, name=name)
+    except (ValueError, TypeError) as e:
+        return f"**Not started:** {e}", gr.skip(), noted(f"**Not started:** {e}")
+    return status_text(manager, record["id"]), record["id"], {}
+
+
+# The API names start's parameters after the form's fields: /train_start(preset=..., epochs=...).
+start.__signature__ = inspect.Signature(
+    [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+     for n in ("manager", "preset", "device", *FORM)])
+
+
+def stop(manager: RunManager, watched):
+    """Stop the run this browser is watching (a queued one leaves its queue at once)."""
+    if watched is None:
+        return "No run to stop.", gr.skip()
+    try:
+        record = manager.stop(watched)
+    except ValueError as e:
+        return str(e), noted(str(e))
+    note = "Stopping ..." if record["status"] in ACTIVE else f"Run already {record['status']}."
+    return status_text(manager, watched, note), noted(note)
+
+
+def reproduce(manager: RunManager, epochs, device):
+    """Queue the notebook's nine experiments with its recipe and the epochs in the form."""
+    try:
+        queued = manager.reproduce_notebook(device=device or "auto", epochs=int(epochs or 10))
+    except (ValueError, TypeError) as e:
+        return f"**Not started:** {e}", gr.skip(), noted(f"**Not started:** {e}"), gr.skip()
+    ids = [r["id"] for r in queued]
+    note = f"Queued the notebook's {len(ids)} experiments, {int(epochs or 10)} epochs each."
+    return status_text(manager, ids[0], note), ids[0], noted(note), gr.Dropdown(choices=ids, value=ids)
+
+
+def select_run(compare, evt: gr.SelectData):
+    """A click on a row of the runs table: watch that run and add it to the comparison."""
+    run_id = (evt.row_value or [None])[0]
+    if not run_id:
+        return gr.skip(), gr.skip(), gr.skip()
+    compare = list(compare or [])
+    compare = compare if run_id in compare else compare + [run_id]
+    return run_id, {}, gr.Dropdown(value=compare)
+
+
+def delete(manager: RunManager, watched, compare):
+    """Delete the watched run's folder (refused while it is queued or running)."""
+    if watched is None:
+        return "Select a run in the table first.", gr.skip(), gr.skip(), gr.skip()
+    try:
+        manager.delete(watched)
+    except ValueError as e:
+        return f"**Not deleted:** {e}", gr.skip(), noted(f"**Not deleted:** {e}"), gr.skip()
+    note = f"Deleted run `{watched}`."
+    return note, None, noted(note), gr.Dropdown(value=[c for c in compare or [] if c != watched])
+
+
+def redraw_compare(manager: RunManager, compare, metric):
+    """The chosen metric of the compared runs, overlaid."""
+    x_title = COMPARE_METRICS.get(metric, ("epoch",))[0]
+    return gr.LinePlot(compare_frame(manager, compare, metric), x_title=x_title, y_title=metric)
+
+
+def poll(manager: RunManager, watched, seen, compare, metric):
+    """One timer tick: redraw only what changed since this browser's last tick."""
+    seen, skip = dict(seen or {}), gr.skip()
+    status_md, plots, table_df, choices_update, compare_df = skip, [skip] * 3, skip, skip, skip
+    if watched is None:                        # a fresh page: follow the newest active run
+        records = manager.list_runs()
+        active = [r for r in records if r["status"] == "running"] or \
+                 [r for r in records if r["status"] in ACTIVE]
+        watched = (active or records or [{"id": None}])[0]["id"]
+    if watched is not None:
+        try:
+            curves, active = manager.curves(watched), manager.get(watched)["status"] in ACTIVE
+        except ValueError:                     # deleted by another browser
+            watched, curves, active = None, None, False
+        if curves is not None and seen.get("drawn") != (watched, curves.offset):
+            plots = list(live_frames(curves))
+            if seen.get("epochs_drawn") == (watched, len(curves.epochs)):
+                plots[1:] = [skip, skip]       # the per-epoch plots change once an epoch
+            seen.update(drawn=(watched, curves.offset), epochs_drawn=(watched, len(curves.epochs)))
+        note = seen.get("note") if time.time() < seen.get("note_until", 0) else ""
+        if active or seen.get("described") != (watched, note):   # clocks tick while it runs
+            status_md = status_text(manager, watched, note)
+            seen["described"] = None if active else (watched, note)
+    changed = seen.get("version") != manager.version
+    if changed:
+        table_df = runs_table(manager)
+        ids = list(table_df["run"])
+        compare = [c for c in compare or [] if c in ids]
+        choices_update = gr.Dropdown(choices=ids, value=compare)
+    wanted = (list(compare or []), metric)
+    if compare and (changed or seen.get("compared") != wanted or seen.get("compare_live")):
+        compare_df = redraw_compare(manager, compare, metric)
+        seen["compare_live"] = any(r["status"] in ACTIVE for r in manager.list_runs() if r["id"] in compare)
+    seen.update(version=manager.version, compared=wanted)
+    return status_md, *plots, table_df, choices_update, compare_df, watched, seen
+
+
+# ---- the form: one component per config field, labels and help from the dataclasses ----------
+
+def _number(cls, name, value, **kwargs):
+    precision = 0 if name in INTEGERS else None
+    return gr.Number(value, label=label(cls, name), info=describe(cls, name), precision=precision,
+                     elem_id=f"train-{name.replace('_', '-')}", **kwargs)
+
+
+def _radio(cls, name, value, options=None):
+    return gr.Radio(list(options or choices(cls, name)), value=value, label=label(cls, name),
+                    info=describe(cls, name), elem_id=f"train-{name.replace('_', '-')}")
+
+
+def build_form(v: dict) -> dict:
+    """The model and recipe fields as components, keyed by field name (FORM order)."""
+    M, T = RowRNNConfig, TrainConfig
+    form = {}
+    with gr.Accordion("Model", open=False, elem_id="train-model"):
+        form["cell"] = _radio(M, "cell", v["cell"])
+        form["nonlinearity"] = _radio(M, "nonlinearity", v["nonlinearity"])
+        with gr.Row():
+            form["hidden_size"] = _number(M, "hidden_size", v["hidden_size"], minimum=1, maximum=4096)
+            form["num_layers"] = _number(M, "num_layers", v["num_layers"], minimum=1, maximum=8)
+        form["bidirectional"] = gr.Checkbox(v["bidirectional"], label=label(M, "bidirectional"),
+                                            info=describe(M, "bidirectional"))
+        form["norm"] = _radio(M, "norm", v["norm"], ["none", "batch", "layer"])
+        with gr.Row():
+            form["head"] = _radio(M, "head", v["head"])
+            form["mlp_hidden"] = _number(M, "mlp_hidden", v["mlp_hidden"], minimum=1, maximum=4096)
+        form["dropout"] = _number(M, "dropout", v["dropout"], minimum=0, maximum=0.99, step=0.05)
+        form["readout"] = gr.Radio([("last state", "last"), ("last state + mean + max over rows", "pool")],
+                                   value=v["readout"], label=label(M, "readout"),
+                                   info=describe(M, "readout"))
+    with gr.Accordion("Hyperparameters", open=True):
+        with gr.Row():
+            form["epochs"] = _number(T, "epochs", v["epochs"], minimum=1, maximum=1000)
+            form["batch_size"] = _number(T, "batch_size", v["batch_size"], minimum=1)
+            form["lr"] = _number(T, "lr", v["lr"])
+        form["schedule"] = _radio(T, "schedule", v["schedule"])
+        form["optimizer"] = _radio(T, "optimizer", v["optimizer"])
+        with gr.Row():
+            form["weight_decay"] = _number(T, "weight_decay", v["weight_decay"], minimum=0)
+            form["max_shift"] = _number(T, "max_shift", v["max_shift"], minimum=0, maximum=8)
+            form["seed"] = _number(T, "seed", 0)
+        with gr.Row():
+            form["grad_clip"] = _number(T, "grad_clip", v["grad_clip"], minimum=0)
+            form["label_smoothing"] = _number(T, "label_smoothing", v["label_smoothing"], minimum=0)
+    assert tuple(form) == FORM, "the form lays out every FORM field, in order"
+    return form
+
+
+# ---- layout and wiring ---------------------------------------------------------------------
 
 def build_training_tab(manager: RunManager):
     """Build the tab inside the current gr.Tab. `manager` is server state on purpose: every
     browser sees the same runs, and runs outlive the page that started them."""
-
-    # ---- handlers ------------------------------------------------------------------------
-    def fill_from_preset(preset):
-        if preset not in PRESETS:
-            return [gr.skip()] * (len(MODEL_FIELDS) + len(TRAIN_FIELDS) - 1)
-        return preset_values(preset)
-
-    def start(preset, cell, nonlinearity, hidden_size, num_layers, bidirectional, norm, head, dropout,
-              readout, epochs, batch_size, lr, schedule, optimizer, weight_decay, max_shift, seed, grad_clip,
-              label_smoothing, device):
-        """Queue a run on `device`; the status shows its id, device and parameter count at once."""
-        fields = [cell, nonlinearity, hidden_size, num_layers, bidirectional, norm, head, dropout, readout,
-                  epochs, batch_size, lr, schedule, optimizer, weight_decay, max_shift, seed, grad_clip,
-                  label_smoothing]
-        try:
-            name, model, recipe = configs_from_fields(preset, fields, device)
-            record = manager.start(model, recipe, name=name)
-        except (ValueError, TypeError) as e:
-            return f"**Not started:** {e}", gr.skip(), noted(f"**Not started:** {e}")
-        return status_text(manager, record["id"]), record["id"], {}
-
-    def stop(watched):
-        """Stop the run this browser is watching (a queued one leaves its queue at once)."""
-        if watched is None:
-            return "No run to stop.", gr.skip()
-        try:
-            record = manager.stop(watched)
-        except ValueError as e:
-            return str(e), noted(str(e))
-        note = "Stopping ..." if record["status"] in ACTIVE else f"Run already {record['status']}."
-        return status_text(manager, watched, note), noted(note)
-
-    def reproduce(epochs, device):
-        try:
-            queued = manager.reproduce_notebook(device=device or "auto", epochs=int(epochs or 10))
-        except (ValueError, TypeError) as e:
-            return f"**Not started:** {e}", gr.skip(), noted(f"**Not started:** {e}"), gr.skip()
-        ids = [r["id"] for r in queued]
-        note = f"Queued the notebook's {len(ids)} experiments, {int(epochs or 10)} epochs each."
-        return status_text(manager, ids[0], note), ids[0], noted(note), gr.Dropdown(choices=ids, value=ids)
-
-    def select_run(compare, evt: gr.SelectData):
-        run_id = (evt.row_value or [None])[0]
-        if not run_id:
-            return gr.skip(), gr.skip(), gr.skip()
-        compare = list(compare or [])
-        compare = compare if run_id in compare else compare + [run_id]
-        return run_id, {}, gr.Dropdown(value=compare)
-
-    def delete(watched, compare):
-        """Delete the watched run's folder (refused while it is queued or running)."""
-        if watched is None:
-            return "Select a run in the table first.", gr.skip(), gr.skip(), gr.skip()
-        try:
-            manager.delete(watched)
-        except ValueError as e:
-            return f"**Not deleted:** {e}", gr.skip(), noted(f"**Not deleted:** {e}"), gr.skip()
-        note = f"Deleted run `{watched}`."
-        return note, None, noted(note), gr.Dropdown(value=[c for c in compare or [] if c != watched])
-
-    def poll(watched, seen, compare, metric):
-        """One timer tick: redraw only what changed since this browser's last tick."""
-        seen, skip = dict(seen or {}), gr.skip()
-        status_md, plots, table_df, choices, compare_df = skip, [skip] * 3, skip, skip, skip
-        if watched is None:                        # a fresh page: follow the newest active run
-            records = manager.list_runs()
-            active = [r for r in records if r["status"] == "running"] or \
-                     [r for r in records if r["status"] in ACTIVE]
-            watched = (active or records or [{"id": None}])[0]["id"]
-        if watched is not None:
-            try:
-                curves, active = manager.curves(watched), manager.get(watched)["status"] in ACTIVE
-            except ValueError:                     # deleted by another browser
-                watched, curves, active = None, None, False
-            if curves is not None and seen.get("drawn") != (watched, curves.offset):
-                plots = list(live_frames(curves))
-                if seen.get("epochs_drawn") == (watched, len(curves.epochs)):
-                    plots[1:] = [skip, skip]       # the per-epoch plots change once an epoch
-                seen.update(drawn=(watched, curves.offset), epochs_drawn=(watched, len(curves.epochs)))
-            note = seen.get("note") if time.time() < seen.get("note_until", 0) else ""
-            if active or seen.get("described") != (watched, note):   # clocks tick while it runs
-                status_md = status_text(manager, watched, note)
-                seen["described"] = None if active else (watched, note)
-        changed = seen.get("version") != manager.version
-        if changed:
-            table_df = runs_table(manager)
-            ids = list(table_df["run"])
-            compare = [c for c in compare or [] if c in ids]
-            choices = gr.Dropdown(choices=ids, value=compare)
-        wanted = (list(compare or []), metric)
-        if compare and (changed or seen.get("compared") != wanted or seen.get("compare_live")):
-            compare_df = redraw_compare(compare, metric)
-            seen["compare_live"] = any(r["status"] in ACTIVE for r in manager.list_runs() if r["id"] in compare)
-        seen.update(version=manager.version, compared=wanted)
-        return status_md, *plots, table_df, choices, compare_df, watched, seen
-
-    def redraw_compare(compare, metric):
-        x_title = COMPARE_METRICS.get(metric, ("epoch",))[0]
-        return gr.LinePlot(compare_frame(manager, compare, metric), x_title=x_title, y_title=metric)
-
-    # ---- layout ---------------------------------------------------------------------------
-    choices = [("custom model", CUSTOM)] + [(f"{n}: {p.description}", n) for n, p in PRESETS.items()]
-    values = preset_values(DEFAULT_PRESET)
-    v = dict(zip(MODEL_FIELDS + [f for f in TRAIN_FIELDS if f != "seed"], values))
+    bind = functools.partial
+    options = [("custom model", CUSTOM)] + [(f"{n}: {p.description}", n) for n, p in PRESETS.items()]
     with gr.Row():
         with gr.Column(scale=1, min_width=340):
-            preset = gr.Dropdown(choices, value=DEFAULT_PRESET, label="Preset", elem_id="train-preset")
-            with gr.Accordion("Model", open=False, elem_id="train-model"):
-                model_inputs = [
-                    gr.Radio(["rnn", "lstm", "gru"], value=v["cell"], label="Cell", elem_id="train-cell"),
-                    gr.Radio(["tanh", "relu"], value=v["nonlinearity"], label="Nonlinearity (rnn cell)"),
-                    gr.Number(v["hidden_size"], label="Hidden size", precision=0, minimum=1, maximum=4096,
-                              elem_id="train-hidden"),
-                    gr.Number(v["num_layers"], label="Layers", precision=0, minimum=1, maximum=8),
-                    gr.Checkbox(v["bidirectional"], label="Bidirectional"),
-                    gr.Radio(["none", "batch", "layer"], value=v["norm"], label="Norm on the final features"),
-                    gr.Radio(["linear", "mlp"], value=v["head"], label="Head"),
-                    gr.Number(v["dropout"], label="Dropout", minimum=0, maximum=0.99, step=0.05),
-                    gr.Radio([("last state", "last"), ("last state + mean + max over rows", "pool")],
-                             value=v["readout"], label="Readout"),
-                ]
-            with gr.Accordion("Hyperparameters", open=True):
-                with gr.Row():
-                    epochs = gr.Number(v["epochs"], label="Epochs", precision=0, minimum=1, maximum=1000,
-                                       elem_id="train-epochs")
-                    batch = gr.Number(v["batch_size"], label="Batch size", precision=0, minimum=1,
-                                      elem_id="train-batch-size")
-                    lr = gr.Number(v["lr"], label="Learning rate", elem_id="train-lr")
-                schedule = gr.Radio(["constant", "onecycle", "cosine"], value=v["schedule"], label="Schedule")
-                optimizer = gr.Radio(["adam", "adamw"], value=v["optimizer"], label="Optimizer")
-                with gr.Row():
-                    weight_decay = gr.Number(v["weight_decay"], label="Weight decay", minimum=0)
-                    max_shift = gr.Number(v["max_shift"], label="Max shift (px, augmentation)",
-                                          precision=0, minimum=0, maximum=8)
-                    seed = gr.Number(0, label="Seed", precision=0)
-                with gr.Row():
-                    grad_clip = gr.Number(v["grad_clip"], label="Gradient clip (0 = off)", minimum=0)
-                    smoothing = gr.Number(v["label_smoothing"], label="Label smoothing", minimum=0)
+            preset = gr.Dropdown(options, value=DEFAULT_PRESET, label="Preset", elem_id="train-preset")
+            form = build_form(preset_values(DEFAULT_PRESET))
             device = gr.Dropdown(device_choices(), value="auto", label="Device", elem_id="train-device")
             with gr.Row():
                 start_btn = gr.Button("Start", variant="primary", elem_id="train-start")
@@ -238,22 +289,21 @@ def build_training_tab(manager: RunManager):
     watched, seen = gr.State(None), gr.State({})
     timer = gr.Timer(1.0)
 
-    # ---- wiring -----------------------------------------------------------------------------
-    train_inputs = model_inputs + [epochs, batch, lr, schedule, optimizer, weight_decay, max_shift, seed,
-                                   grad_clip, smoothing]
-    filled = [x for x in train_inputs if x is not seed]
-    preset.change(fill_from_preset, preset, filled, api_name="train_preset", show_progress="hidden")
-    for field in model_inputs:                # editing the model by hand makes it a custom one
-        field.input(lambda: CUSTOM, None, preset, api_name=False, show_progress="hidden")
-    start_btn.click(start, [preset, *train_inputs, device], [status, watched, seen], api_name="train_start",
-                    show_progress="minimal")
-    stop_btn.click(stop, watched, [status, seen], api_name="train_stop", show_progress="minimal")
-    reproduce_btn.click(reproduce, [epochs, device], [status, watched, seen, compare], api_name="train_reproduce")
+    preset.change(fill_from_preset, preset, [form[f] for f in FILLED], api_name="train_preset",
+                  show_progress="hidden")
+    for name in MODEL_FORM:                   # editing the model by hand makes it a custom one
+        form[name].input(lambda: CUSTOM, None, preset, api_name=False, show_progress="hidden")
+    start_btn.click(bind(start, manager), [preset, device, *form.values()], [status, watched, seen],
+                    api_name="train_start", show_progress="minimal")
+    stop_btn.click(bind(stop, manager), watched, [status, seen], api_name="train_stop",
+                   show_progress="minimal")
+    reproduce_btn.click(bind(reproduce, manager), [form["epochs"], device], [status, watched, seen, compare],
+                        api_name="train_reproduce")
     table.select(select_run, compare, [watched, seen, compare], api_name="train_select")
-    delete_btn.click(delete, [watched, compare], [status, watched, seen, compare], api_name="train_delete")
-    gr.on([compare.change, metric.change], redraw_compare, [compare, metric], compare_plot,
+    delete_btn.click(bind(delete, manager), [watched, compare], [status, watched, seen, compare],
+                     api_name="train_delete")
+    gr.on([compare.change, metric.change], bind(redraw_compare, manager), [compare, metric], compare_plot,
           api_name="train_compare", show_progress="hidden")
-    timer.tick(poll, [watched, seen, compare, metric],
+    timer.tick(bind(poll, manager), [watched, seen, compare, metric],
                [status, loss_plot, val_plot, acc_plot, table, compare, compare_plot, watched, seen],
                api_name="train_poll", show_progress="hidden", concurrency_limit=None)
-

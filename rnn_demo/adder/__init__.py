@@ -1,0 +1,1 @@
+"""The adder wing: an LSTM that adds binary numbers of any length, read least significant bit first."""

@@ -1,0 +1,55 @@
+"""The reference notebook's training path, as a baseline measured in the same run as ours.
+
+torchvision's MNIST dataset, ToTensor per sample, a DataLoader of batch 512, Adam at the
+preset's learning rate, no schedule: what `python -m rnn_demo.bench train` and
+`time-to-accuracy` compare our tensor-resident pipeline against.
+"""
+
+import time
+
+import torch
+import torch.nn.functional as F
+
+from ..mnist.data import default_root, ensure_mnist
+from ..mnist.presets import get_preset
+from ..mnist.train import build_model
+
+
+def sync(device):
+    """Wait for queued GPU work, so a timer reads the time the work took."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def notebook_pipeline_epochs(preset_name: str, device, epochs: int = 1, root=None, on_epoch=None):
+    """The notebook's way: torchvision MNIST + ToTensor + DataLoader(batch 512, shuffle).
+
+    Trains on its own 50k/10k split of the training set, like the notebook; returns seconds per
+    epoch (training only). `on_epoch(epoch, seconds, model)` is called after each epoch.
+    """
+    from torch.utils.data import DataLoader, random_split
+    from torchvision import datasets, transforms
+    ensure_mnist(root, log=lambda m: None)
+    full = datasets.MNIST(str(root or default_root()), train=True, download=False,
+                          transform=transforms.ToTensor())
+    train_set, _ = random_split(full, [50_000, 10_000], generator=torch.Generator().manual_seed(0))
+    loader = DataLoader(train_set, batch_size=512, shuffle=True)
+    preset = get_preset(preset_name)
+    model = build_model(preset.model, 0, device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=preset.train.lr)
+    times, elapsed = [], 0.0
+    for epoch in range(1, epochs + 1):
+        model.train()
+        t0 = time.perf_counter()
+        for images, labels in loader:
+            images, labels = images.squeeze(1).to(device), labels.to(device)   # (B, 28, 28)
+            loss = F.cross_entropy(model(images), labels)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        sync(device)
+        times.append(time.perf_counter() - t0)
+        elapsed += times[-1]
+        if on_epoch is not None:
+            on_epoch(epoch, elapsed, model)
+    return times

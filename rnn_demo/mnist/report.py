@@ -1,0 +1,142 @@
+"""Reports written from checkpoints' own metrics: the reproduction table, its plots, the model card.
+
+    write_reproduce_table(Path("docs/reproduce/README.md"), Path("checkpoints"), "cpu")
+    write_model_card("checkpoints")      # checkpoints/README.md
+
+Nothing here trains; every number comes from the files, so a report can be rewritten at any time.
+"""
+
+import datetime as _dt
+from pathlib import Path
+
+from ..checkpoints import CheckpointError, load_checkpoint
+from .presets import PRESETS
+
+
+def plot_history(name: str, steps: list, losses: list, history: list, out_dir: Path) -> Path:
+    """The notebook's three plots side by side: train loss vs iteration, val loss and acc vs epoch."""
+    from matplotlib.figure import Figure  # no pyplot: its global state is not thread-safe
+    fig = Figure(figsize=(13, 3.4))
+    axes = fig.subplots(1, 3)
+    axes[0].plot(steps, losses, lw=0.8)
+    axes[0].set(title="Training loss", xlabel="iteration", ylabel="cross-entropy")
+    epochs = [h["epoch"] for h in history]
+    axes[1].plot(epochs, [h["val_loss"] for h in history], marker="o")
+    axes[1].set(title="Validation loss", xlabel="epoch")
+    axes[2].plot(epochs, [100 * h["val_acc"] for h in history], marker="o", color="tab:green")
+    axes[2].set(title="Validation accuracy (%)", xlabel="epoch")
+    fig.suptitle(name)
+    fig.tight_layout()
+    path = out_dir / f"{name}.png"
+    fig.savefig(path, dpi=80)
+    return path
+
+
+
+def write_reproduce_table(path: Path, checkpoints: Path, device: str) -> None:
+    """One row per preset whose checkpoint exists, read from the checkpoint's own metrics."""
+    lines = [
+        "# Reproducing the notebook",
+        "",
+        f"`python -m rnn_demo reproduce` on **{device}**, {_dt.date.today().isoformat()}. Test accuracy "
+        "after the last epoch; the test set is touched once per model. Train time excludes validation "
+        "and depends on what else the machine was doing; `python -m rnn_demo.bench train` times an "
+        "epoch cleanly.",
+        "",
+        "| preset | model | epochs | lr | notebook test acc. | ours | parameters | train time | device |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    plots = []
+    for name, preset in PRESETS.items():
+        try:
+            ckpt = load_checkpoint(checkpoints / f"{name}.pt", kind="row_rnn")
+        except CheckpointError:
+            continue
+        m, tc = ckpt["metrics"], ckpt["train_config"]
+        nb = f"{preset.notebook_acc:.2f}%" if preset.notebook_acc is not None else "n/a"
+        ours = f"{100 * m['test_acc']:.2f}%" if m.get("test_acc") is not None else m.get("status", "?")
+        lines.append(f"| `{name}` | {preset.description} | {m.get('epochs_done')} | {tc.get('lr', 0):g} | "
+                     f"{nb} | {ours} | {m.get('params', 0):,} | {m.get('train_seconds', 0):.0f} s | "
+                     f"{m.get('device', '?')} |")
+        if (path.parent / f"{name}.png").exists():
+            plots.append(f"![{name}]({name}.png)")
+    lines += ["", "Per preset, the notebook's three plots (training loss per iteration, validation "
+              "loss and accuracy per epoch):", "", *plots]
+    path.write_text("\n".join(lines) + "\n")
+
+
+HEADER = """# Shipped models
+
+Trained with this project's own command line (`make reproduce`, i.e. `python -m rnn_demo
+reproduce`) on 50,000 training images; the model is the one after the last epoch, and the test set
+(10,000 images) is touched once. The notebook's nine presets use its recipe (Adam 1e-3, or 3e-4 for
+`rnn-relu-256`, batch 512, 10 epochs); `gru`, `fast` and `best` are ours, each recipe in the
+table. `best` (the Sketch tab's default) is the most accurate; `fast` trains in seconds. Each file
+is a plain dict (config, state dict, metrics, recipe) read with `torch.load(...,
+weights_only=True)`; the app reads the metrics below from the files themselves.
+"""
+
+
+def _fmt_pct(x):
+    return f"{100 * x:.2f}%" if isinstance(x, (int, float)) else "n/a"
+
+
+def _fmt(value):
+    return f"{value:.3g}" if isinstance(value, float) else value
+
+
+def recipe(train_config: dict) -> str:
+    """A recipe in a few words: what differs from the notebook's (Adam 1e-3, batch 512, constant)."""
+    t = train_config
+    if not t:
+        return "?"
+    parts = [f"{t.get('optimizer', 'adam')} {t.get('lr', 1e-3):g}", f"batch {t.get('batch_size', '?')}"]
+    if t.get("schedule", "constant") != "constant":
+        parts.append(t["schedule"])
+    if t.get("weight_decay"):
+        parts.append(f"wd {t['weight_decay']:g}")
+    if t.get("grad_clip"):
+        parts.append(f"clip {t['grad_clip']:g}")
+    if t.get("label_smoothing"):
+        parts.append(f"smoothing {t['label_smoothing']:g}")
+    if t.get("max_shift"):
+        parts.append(f"shift ±{t['max_shift']} px")
+    return ", ".join(parts)
+
+
+def model_card(folder: Path) -> str:
+    rows, adder_rows, problems = [], [], []
+    for path in sorted(Path(folder).glob("*.pt")):
+        try:
+            ckpt = load_checkpoint(path)
+        except CheckpointError as e:
+            problems.append(str(e))
+            continue
+        m, size = ckpt["metrics"], path.stat().st_size / 1024
+        if ckpt["kind"] == "row_rnn":
+            preset = PRESETS.get(path.stem)
+            desc = preset.description if preset else ckpt["config"].get("cell", "?")
+            nb = _fmt_pct(preset.notebook_acc / 100) if preset and preset.notebook_acc else "n/a"
+            rows.append((-(m.get("test_acc") or 0), f"| `{path.name}` | {desc} | {recipe(ckpt.get('train_config', {}))} | "
+                        f"{_fmt_pct(m.get('test_acc'))} | {nb} | "
+                        f"{m.get('params', 0):,} | {m.get('epochs_done', '?')} | {m.get('device', '?')} | "
+                        f"{m.get('train_seconds', 0):.0f} s | {ckpt['created'][:10]} | {size:.0f} KiB |"))
+        else:
+            adder_rows.append(f"| `{path.name}` | {ckpt['config']} | "
+                              f"{', '.join(f'{k}: {_fmt(v)}' for k, v in m.items() if not isinstance(v, (dict, list)))} | "
+                              f"{ckpt['created'][:10]} | {size:.0f} KiB |")
+    text = [HEADER, "## Row-reading classifiers (MNIST), most accurate first", "",
+            "| file | model | recipe | test acc. | notebook | parameters | epochs | device | train time | date | size |",
+            "|---|---|---|---|---|---|---|---|---|---|---|", *[row for _, row in sorted(rows)]]
+    if adder_rows:
+        text += ["", "## Binary adder", "", "| file | config | metrics | date | size |",
+                 "|---|---|---|---|---|", *adder_rows]
+    if problems:
+        text += ["", "## Unreadable files", "", *[f"- {p}" for p in problems]]
+    return "\n".join(text) + "\n"
+
+
+def write_model_card(folder="checkpoints") -> Path:
+    path = Path(folder) / "README.md"
+    path.write_text(model_card(Path(folder)))
+    return path

@@ -1,0 +1,205 @@
+"""One training loop for the row-reading classifiers, written as a generator of plain events.
+
+    for event in train(model_config, TrainConfig(epochs=1), splits):
+        print(event)   # {"kind": "step", "epoch": 1, "step": 12, "loss": 0.83} ...
+
+Event kinds, in order: ``start`` (once), ``step`` (every ``log_every`` steps), ``epoch`` (after
+each epoch's validation), ``end`` (once: test accuracy, checkpoint path, status). The CLI prints
+them, the UI plots them, the tests assert on them.
+"""
+
+import math
+import threading
+import time
+from dataclasses import asdict, dataclass
+
+import torch
+import torch.nn.functional as F
+
+from ..checkpoints import save_checkpoint
+from ..devices import device_label, resolve_device
+from ..options import option
+from .data import Splits, batches
+from .model import RowRNN, RowRNNConfig, count_parameters
+
+OPTIMIZERS = ("adam", "adamw")
+SCHEDULES = ("constant", "onecycle", "cosine")
+
+
+@dataclass
+class TrainConfig:
+    """The recipe; defaults are the reference notebook's (Adam 1e-3, batch 512, 10 epochs)."""
+    epochs: int = option(10, "passes over the training images")
+    batch_size: int = option(512, "images per step")
+    lr: float = option(1e-3, "peak learning rate", label="Learning rate")
+    optimizer: str = option("adam", "optimizer", choices=OPTIMIZERS)
+    weight_decay: float = option(0.0, "weight decay")
+    schedule: str = option("constant", "learning-rate schedule", choices=SCHEDULES)
+    grad_clip: float = option(0.0, "max global gradient norm; 0 = off", label="Gradient clip (0 = off)")
+    label_smoothing: float = option(0.0, "label smoothing of the cross-entropy")
+    max_shift: int = option(0, "random translation of each training image, up to this many pixels",
+                            label="Max shift (px, augmentation)")
+    seed: int = option(0, "seed for the weights and the batch order")
+    device: str = option("auto", "auto (a GPU when there is one) | cpu | cuda | cuda:N")
+    log_every: int = option(1, "steps per step event (losses are batched, not lost)", cli=False)
+
+    def validate(self) -> "TrainConfig":
+        checks = [
+            (1 <= self.epochs <= 1000, f"epochs must be between 1 and 1000, got {self.epochs}"),
+            (1 <= self.batch_size <= 65536, f"batch size must be between 1 and 65536, got {self.batch_size}"),
+            (0 < self.lr <= 10 and math.isfinite(self.lr), f"learning rate must be > 0 and <= 10, got {self.lr}"),
+            (self.optimizer in OPTIMIZERS, f"optimizer must be 'adam' or 'adamw', got {self.optimizer!r}"),
+            (0 <= self.weight_decay <= 1, f"weight decay must be in [0, 1], got {self.weight_decay}"),
+            (self.schedule in SCHEDULES,
+             f"schedule must be constant, onecycle or cosine, got {self.schedule!r}"),
+            (self.grad_clip >= 0, f"gradient clip must be >= 0, got {self.grad_clip}"),
+            (0 <= self.label_smoothing < 1, f"label smoothing must be in [0, 1), got {self.label_smoothing}"),
+            (0 <= self.max_shift <= 8, f"max shift must be between 0 and 8 pixels, got {self.max_shift}"),
+            (self.log_every >= 1, f"log_every must be >= 1, got {self.log_every}"),
+            (0 <= self.seed < 2**63, f"seed must be between 0 and 2**63 - 1, got {self.seed}"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ValueError(message)
+        return self
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@torch.no_grad()
+def evaluate(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 2048,
+             stop: threading.Event | None = None):
+    """(mean cross-entropy, accuracy in [0, 1]) of `model` on uint8 images x and labels y.
+
+    Returns None if `stop` is set part-way: a stopped run does not wait for a full pass.
+    """
+    was_training = model.training
+    model.eval()
+    loss_sum = torch.zeros((), device=x.device)
+    correct = torch.zeros((), device=x.device, dtype=torch.long)
+    for images, labels in batches(x, y, batch_size, shuffle=False):
+        if stop is not None and stop.is_set():
+            model.train(was_training)
+            return None
+        logits = model(images)
+        loss_sum += F.cross_entropy(logits, labels, reduction="sum")
+        correct += (logits.argmax(1) == labels).sum()
+    model.train(was_training)
+    n = max(len(x), 1)
+    return loss_sum.item() / n, correct.item() / n
+
+
+def build_model(config: RowRNNConfig, seed: int, device: torch.device) -> RowRNN:
+    """A freshly initialised model; the seed fixes the weights without touching global RNG state."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = RowRNN(config)
+    return model.to(device)
+
+
+def _finite(losses: list, step: int) -> list:
+    """The losses, unless one of them is NaN or infinite: then a clear FloatingPointError."""
+    bad = next((v for v in losses if not math.isfinite(v)), None)
+    if bad is not None:
+        raise FloatingPointError(f"training loss became {bad} by step {step}; try a smaller learning rate")
+    return losses
+
+
+def _step_events(pending: list, epoch: int, step: int):
+    """One step event per pending loss, read back with a single device sync."""
+    losses = _finite(torch.stack(pending).tolist(), step) if pending else []
+    for i, value in enumerate(losses):
+        yield {"kind": "step", "epoch": epoch, "step": step - len(losses) + 1 + i, "loss": value}
+
+
+def _scheduler(optimizer, config: TrainConfig, total_steps: int):
+    if config.schedule == "onecycle":
+        return torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.lr, total_steps=total_steps)
+    if config.schedule == "cosine":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=total_steps)
+    return None
+
+
+def train(model_config: RowRNNConfig, config: TrainConfig, splits: Splits, out=None,
+          stop: threading.Event | None = None, name: str = "custom"):
+    """Train a RowRNN on `splits`, yielding events; save a checkpoint to `out` if given.
+
+    Setting `stop` ends the run after the current step; the end event then has status
+    'stopped' and the metrics measured so far (no test accuracy).
+    """
+    config.validate()
+    model_config.validate()
+    device = resolve_device(config.device)
+    splits = splits.to(device)
+    model = build_model(model_config, config.seed, device)
+    opt_cls = torch.optim.AdamW if config.optimizer == "adamw" else torch.optim.Adam
+    optimizer = opt_cls(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    steps_per_epoch = math.ceil(len(splits.train_x) / config.batch_size)
+    scheduler = _scheduler(optimizer, config, steps_per_epoch * config.epochs)
+    generator = torch.Generator().manual_seed(config.seed)
+    params = count_parameters(model)
+
+    yield {"kind": "start", "name": name, "device": device_label(device), "params": params,
+           "epochs": config.epochs, "steps_per_epoch": steps_per_epoch,
+           "model_config": model_config.to_dict(), "train_config": config.to_dict()}
+
+    t0 = time.perf_counter()
+    eval_seconds = 0.0
+    history = []                  # per-epoch metrics, kept in the checkpoint
+    step, status = 0, "completed"
+    for epoch in range(1, config.epochs + 1):
+        model.train()
+        pending, epoch_loss = [], torch.zeros((), device=device)
+        for images, labels in batches(splits.train_x, splits.train_y, config.batch_size,
+                                      generator, shuffle=True, max_shift=config.max_shift):
+            if stop is not None and stop.is_set():
+                status = "stopped"
+                break
+            logits = model(images)
+            loss = F.cross_entropy(logits, labels, label_smoothing=config.label_smoothing)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if config.grad_clip:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+            optimizer.step()
+            if scheduler is not None:
+                scheduler.step()
+            step += 1
+            detached = loss.detach()
+            epoch_loss += detached
+            pending.append(detached)
+            if len(pending) >= config.log_every:
+                yield from _step_events(pending, epoch, step)
+                pending = []
+        yield from _step_events(pending, epoch, step)
+        t_eval = time.perf_counter()
+        measured = None if status == "stopped" else evaluate(model, splits.val_x, splits.val_y, stop=stop)
+        if measured is None:
+            status = "stopped"
+            break
+        val_loss, val_acc = measured
+        _finite([val_loss], step)
+        eval_seconds += time.perf_counter() - t_eval
+        elapsed = time.perf_counter() - t0
+        record = {"epoch": epoch, "train_loss": epoch_loss.item() / steps_per_epoch,
+                  "val_loss": val_loss, "val_acc": val_acc, "train_seconds": elapsed - eval_seconds}
+        history.append(record)
+        yield {"kind": "epoch", "epochs": config.epochs, **record, "seconds": elapsed}
+
+    train_seconds = time.perf_counter() - t0 - eval_seconds
+    test_acc = None
+    if status == "completed":
+        _, test_acc = evaluate(model, splits.test_x, splits.test_y)
+    metrics = {
+        "name": name, "status": status, "test_acc": test_acc,
+        "val_acc": history[-1]["val_acc"] if history else None,
+        "best_val_acc": max((h["val_acc"] for h in history), default=None),
+        "epochs_done": len(history), "params": params, "device": device_label(device),
+        "train_seconds": train_seconds, "history": history, "split_seed": splits.split_seed,
+    }
+    path = None
+    if out is not None:
+        path = str(save_checkpoint(out, "row_rnn", model_config.to_dict(), model.state_dict(),
+                                   metrics, config.to_dict()))
+    yield {"kind": "end", **metrics, "seconds": time.perf_counter() - t0, "checkpoint_path": path}

@@ -1,0 +1,55 @@
+"""The Training tab in headless Chromium: start a CPU run, watch the loss grow, stop it."""
+
+import re
+import time
+
+
+def loss_points(page) -> int:
+    """Points of the training-loss line as drawn (Vega renders one SVG path per line)."""
+    path = page.locator("#train-loss-plot g.mark-line path")
+    if path.count() == 0:
+        return 0
+    return (path.first.get_attribute("d") or "").count("L") + 1
+
+
+def wait_until(predicate, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.25)
+    return predicate()
+
+
+def choose(page, elem_id: str, option: str):
+    page.locator(f"#{elem_id} input").click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def test_browser_starts_a_cpu_run_watches_the_loss_grow_and_stops_it(app_url, page):
+    page.goto(app_url)
+    page.get_by_role("tab", name="Training").click()
+    page.locator("#train-model").get_by_text("Model", exact=True).click()   # open the model fields
+    choose(page, "train-preset", "rnn: RNN tanh 128 + Linear")
+    # The preset fills the model and recipe fields; edit the epochs once that has landed.
+    assert wait_until(lambda: page.locator('#train-cell input[value="rnn"]').is_checked(), 10)
+    page.locator("#train-epochs input").fill("5")    # long enough to be stopped midway
+    choose(page, "train-device", "cpu")
+    page.locator("#train-start").click()
+
+    status = page.locator("#train-status")
+    # The id, the device and the parameter count show at once (RNN 128 + Linear: 21,514).
+    assert wait_until(lambda: "21,514 parameters" in status.inner_text(), 10)
+    text = status.inner_text()
+    assert re.search(r"Run \d{8}-\d{6}-rnn-[0-9a-f]{6}", text) and "cpu" in text
+
+    first = wait_until(lambda: loss_points(page) >= 2 and loss_points(page), 90)
+    assert first >= 2, f"no loss curve after 90 s; status: {status.inner_text()}"
+    assert wait_until(lambda: loss_points(page) > first, 30), "the loss plot stopped gaining points"
+    assert " of 5" in status.inner_text()                  # the run got the edited epochs
+
+    page.locator("#train-stop").click()
+    assert wait_until(lambda: "Status: stopped" in status.inner_text(), 10), status.inner_text()
+    runs = page.locator("#train-runs")
+    assert wait_until(lambda: "stopped" in runs.inner_text(), 5)

@@ -1,0 +1,123 @@
+"""The model registry: shipped checkpoints plus completed runs, best first, bad files reported."""
+
+import json
+import os
+
+import torch
+
+from rnn_demo.checkpoints import save_checkpoint
+from rnn_demo.mnist.model import RowRNN, RowRNNConfig, predict, row_probabilities
+from rnn_demo.mnist.registry import ModelRegistry
+
+TINY = RowRNNConfig(cell="gru", hidden_size=8)
+
+
+def write_model(path, test_acc, config=TINY, status="completed", name=None):
+    model = RowRNN(config)
+    metrics = {"name": name or path.stem, "status": status, "test_acc": test_acc, "params": 1}
+    return save_checkpoint(path, "row_rnn", config.to_dict(), model.state_dict(), metrics)
+
+
+def write_run(runs, run_id, name, status="completed", test_acc=0.9):
+    folder = runs / run_id
+    folder.mkdir(parents=True)
+    (folder / "run.json").write_text(json.dumps({"id": run_id, "name": name, "status": status}))
+    if status != "running":
+        write_model(folder / "checkpoint.pt", test_acc, status=status, name=name)
+    return folder
+
+
+def test_lists_shipped_models_best_first_with_accuracy_in_the_label(tmp_path):
+    write_model(tmp_path / "rnn.pt", 0.9063)
+    write_model(tmp_path / "lstm.pt", 0.9812)
+    listing = ModelRegistry(tmp_path).scan()
+    assert [e.name for e in listing.entries] == ["lstm", "rnn"]
+    assert listing.default.name == "lstm"
+    assert "lstm" in listing.default.label and "98.12%" in listing.default.label
+    assert listing.warnings == []
+    assert listing.find("rnn") is listing.find(str(tmp_path / "rnn.pt")) is listing.entries[1]
+
+
+def test_other_kinds_are_skipped_silently_and_corrupt_files_are_reported(tmp_path):
+    write_model(tmp_path / "gru.pt", 0.97)
+    save_checkpoint(tmp_path / "adder.pt", "adder", {"hidden": 5}, {"w": torch.zeros(1)}, {})
+    (tmp_path / "broken.pt").write_bytes(b"\x80\x02 this is not a checkpoint")
+    good = write_model(tmp_path / "truncated.pt", 0.99)
+    good.write_bytes(good.read_bytes()[:200])
+    listing = ModelRegistry(tmp_path).scan()
+    assert [e.name for e in listing.entries] == ["gru"]
+    assert len(listing.warnings) == 2
+    assert any("broken.pt" in w for w in listing.warnings)
+    assert any("truncated.pt" in w for w in listing.warnings)
+
+
+def test_missing_checkpoints_folder_gives_a_warning_not_a_crash(tmp_path):
+    listing = ModelRegistry(tmp_path / "nope", tmp_path / "runs").scan()
+    assert listing.entries == [] and listing.default is None
+    assert "nope" in listing.warnings[0]
+
+
+def test_completed_runs_join_the_list_and_unfinished_ones_do_not(tmp_path):
+    shipped, runs = tmp_path / "checkpoints", tmp_path / "runs"
+    write_model(shipped / "lstm.pt", 0.98)
+    write_run(runs, "20261128-1", "my gru", test_acc=0.99)
+    write_run(runs, "20261128-2", "still going", status="running")
+    write_run(runs, "20261128-3", "stopped early", status="stopped", test_acc=None)
+    bad = write_run(runs, "20261128-4", "damaged")
+    (bad / "checkpoint.pt").write_bytes(b"garbage")
+    listing = ModelRegistry(shipped, runs).scan()
+    assert [e.name for e in listing.entries] == ["my gru", "lstm"]
+    assert listing.default.source == "run" and "trained here" in listing.default.label
+    assert len(listing.warnings) == 1 and "20261128-4" in listing.warnings[0]
+
+
+def test_a_new_run_shows_up_on_the_next_scan(tmp_path):
+    registry = ModelRegistry(tmp_path / "checkpoints", tmp_path / "runs")
+    write_model(tmp_path / "checkpoints" / "rnn.pt", 0.9)
+    assert len(registry.scan().entries) == 1
+    write_run(tmp_path / "runs", "r1", "fresh", test_acc=0.95)
+    assert [e.name for e in registry.scan().entries] == ["fresh", "rnn"]
+
+
+def test_models_are_cached_until_the_file_changes(tmp_path):
+    path = write_model(tmp_path / "gru.pt", 0.9)
+    registry = ModelRegistry(tmp_path)
+    first = registry.model(str(path))
+    assert registry.model(str(path)) is first
+    write_model(path, 0.95)
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    assert registry.model(str(path)) is not first
+    assert registry.scan().entries[0].test_acc == 0.95
+
+
+def test_predict_gives_probabilities_and_rows_for_every_kind_of_model(tmp_path):
+    uni = ModelRegistry(tmp_path).model(str(write_model(tmp_path / "uni.pt", 0.9)))
+    bi_path = write_model(tmp_path / "bi.pt", 0.9, RowRNNConfig(cell="lstm", hidden_size=8,
+                                                                bidirectional=True))
+    bi = ModelRegistry(tmp_path).model(str(bi_path))
+    digit = torch.rand(28, 28)
+    probs = predict(uni, digit)
+    assert probs.shape == (1, 10) and torch.allclose(probs.sum(), torch.tensor(1.0))
+    rows = row_probabilities(uni, digit)
+    assert rows.shape == (28, 10) and torch.allclose(rows[-1], probs[0], atol=1e-5)
+    assert uni.config.reads_as_it_goes and not bi.config.reads_as_it_goes
+    bi_rows = row_probabilities(bi, digit)          # answers to rows 1..t, the rest blank
+    assert bi_rows.shape == (28, 10) and torch.allclose(bi_rows[-1], predict(bi, digit)[0], atol=1e-5)
+    top_row_only = digit.clone()
+    top_row_only[1:] = 0
+    assert torch.allclose(bi_rows[0], predict(bi, top_row_only)[0], atol=1e-5)
+    assert ModelRegistry(tmp_path).scan().find(str(bi_path)).config.bidirectional
+
+
+def test_prefix_rows_match_running_every_prefix_and_handle_a_blank_canvas(tmp_path):
+    path = write_model(tmp_path / "pool.pt", 0.9, RowRNNConfig(cell="gru", hidden_size=8, num_layers=2,
+                                                               bidirectional=True, readout="pool"))
+    model = ModelRegistry(tmp_path).model(str(path))
+    assert not model.config.reads_as_it_goes
+    digit = torch.zeros(28, 28)
+    digit[5:22, 8:20] = torch.rand(17, 12) + 0.1              # ink on rows 5..21 only
+    expected = torch.stack([predict(model, digit * (torch.arange(28) <= t)[:, None])[0]
+                            for t in range(28)])
+    torch.testing.assert_close(row_probabilities(model, digit), expected)
+    blank = row_probabilities(model, torch.zeros(28, 28))
+    torch.testing.assert_close(blank, predict(model, torch.zeros(28, 28)).expand(28, -1))

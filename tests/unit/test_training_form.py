@@ -1,0 +1,33 @@
+"""The Training tab's form: what it shows for a preset rebuilds exactly that preset."""
+
+from dataclasses import replace
+
+import pytest
+
+from rnn_demo.mnist.presets import PRESETS
+from rnn_demo.ui.training import FORM, configs_from_form, preset_values
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_a_presets_form_fields_rebuild_its_model_and_recipe(name):
+    """What the tab shows for a preset, started as a custom model, trains exactly that preset."""
+    values = {**preset_values(name), "seed": 7}
+    assert set(values) == set(FORM)
+    _, model, recipe = configs_from_form("custom", values, "cpu")
+    preset = PRESETS[name]
+    assert model == preset.model
+    assert recipe == replace(preset.train, seed=7, device="cpu")
+
+
+def test_a_named_preset_keeps_its_model_whatever_the_model_fields_say():
+    values = {**preset_values("fast"), "cell": "lstm", "hidden_size": 7}
+    name, model, _ = configs_from_form("rnn", values, "cpu")
+    assert name == "rnn" and model == PRESETS["rnn"].model
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("epochs", 2.5, "epochs must be a whole number"), ("lr", None, "lr is empty"),
+    ("hidden_size", 0, "hidden size must be between 1 and 4096")])
+def test_bad_form_values_are_refused_naming_the_field(field, value, message):
+    with pytest.raises(ValueError, match=message):
+        configs_from_form("custom", {**preset_values("fast"), field: value}, "cpu")
