@@ -1,12 +1,13 @@
 # Two commands do everything on a fresh machine:
 #   make run    install what is needed and start the app on http://127.0.0.1:7860
 #   make test   install what is needed and run every test
+#   make test-fast   the unit tier only (no server, no browser, no data set): under a minute
 # VENV may point outside the clone (CI reuses one): make test VENV=$HOME/.cache/rnn-demo-venv
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install install-test chromium bench reproduce clean
+.PHONY: run test test-fast install install-test chromium bench reproduce clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -33,6 +34,9 @@ run: install
 test: install-test
 	$(PY) -m pytest -q tests
 
+test-fast: $(VENV)/.installed-test
+	$(PY) -m pytest -q tests/unit
+
 bench: install
 	$(PY) -m rnn_demo.bench train
 
@@ -40,7 +44,7 @@ bench: install
 reproduce: install
 	$(PY) -m rnn_demo reproduce
 	$(PY) -m rnn_demo train-adder --out checkpoints/adder.pt
-	$(PY) -m rnn_demo.model_card
+	$(PY) -m rnn_demo model-card
 
 clean:
 	rm -rf runs .pytest_cache tests/artifacts
