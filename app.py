@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent
 CHECKPOINTS = Path(os.environ.get("RNN_DEMO_CHECKPOINTS", ROOT / "checkpoints"))
 RUNS = Path(os.environ.get("RNN_DEMO_RUNS", ROOT / "runs"))
 DATA = Path(os.environ.get("RNN_DEMO_DATA", ROOT / "data"))   # MNIST, for the Training tab
+STATE = Path(os.environ.get("RNN_DEMO_STATE", ROOT / "state"))   # server-side secrets and per-browser data
 
 INTRO = """# RNN lab
 Recurrent networks, live: a classifier that reads a digit **one row per time step**, an LSTM
