@@ -121,3 +121,16 @@ def test_prefix_rows_match_running_every_prefix_and_handle_a_blank_canvas(tmp_pa
     torch.testing.assert_close(row_probabilities(model, digit), expected)
     blank = row_probabilities(model, torch.zeros(28, 28))
     torch.testing.assert_close(blank, predict(model, torch.zeros(28, 28)).expand(28, -1))
+
+
+def test_row_probabilities_of_a_batch_match_one_digit_at_a_time(tmp_path):
+    for config in (RowRNNConfig(cell="gru", hidden_size=8),
+                   RowRNNConfig(cell="gru", hidden_size=8, bidirectional=True, readout="pool")):
+        model = RowRNN.from_checkpoint(write_model(tmp_path / "m.pt", 0.9, config))
+        digits = torch.zeros(3, 28, 28)
+        digits[0, 3:9, 4:10] = torch.rand(6, 6) + 0.1       # ink high up
+        digits[2, 15:27, 10:20] = torch.rand(12, 10) + 0.1  # ink low down; digit 1 is blank
+        batch = row_probabilities(model, digits)
+        assert batch.shape == (3, 28, 10)
+        for digit, rows in zip(digits, batch):
+            torch.testing.assert_close(rows, row_probabilities(model, digit))
