@@ -170,16 +170,16 @@ def row_probabilities(model: RowRNN, digits) -> torch.Tensor:
     return probs[0] if single else probs
 
 
-def _prefix_probabilities(model: RowRNN, x: torch.Tensor) -> torch.Tensor:
-    """(B, rows, 28) -> (B, rows, 10): the whole-image model's answer to each digit cut after row t.
+def prefix_batch(digits: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(B, rows, 28) -> images (P, rows, 28) and index (B, rows): digit b cut after row t is images[index[b, t]].
 
     Prefixes that end above a digit's first inked row are all the blank image, and those that
-    end below its last one are all the whole digit: one batch holds the blank image plus, per
+    end below its last one are all the whole digit: the batch holds the blank image plus, per
     digit, the prefixes between (a 20-row digit: 20 images, not 28; a blank digit: none).
     """
-    B, rows, _ = x.shape
-    images, index = [torch.zeros_like(x[:1])], []
-    for digit in x:
+    B, rows, _ = digits.shape
+    images, index = [torch.zeros_like(digits[:1])], []
+    for digit in digits:
         inked = (digit != 0).any(dim=1).nonzero().flatten().tolist()
         if not inked:                              # a blank digit is the blank image throughout
             index.append(torch.zeros(rows, dtype=torch.long))
@@ -192,5 +192,10 @@ def _prefix_probabilities(model: RowRNN, x: torch.Tensor) -> torch.Tensor:
         # Row t -> the blank image above the ink, its prefix within, the last prefix below.
         index.append(torch.where(torch.arange(rows) < first, 0,
                                  start + (torch.arange(rows) - first).clamp(max=len(ends) - 1)))
-    probs = torch.softmax(model(torch.cat(images)), dim=-1)
-    return probs[torch.stack(index)]
+    return torch.cat(images), torch.stack(index)
+
+
+def _prefix_probabilities(model: RowRNN, x: torch.Tensor) -> torch.Tensor:
+    """(B, rows, 28) -> (B, rows, 10): a whole-image model's answer to each digit cut after row t."""
+    images, index = prefix_batch(x)
+    return torch.softmax(model(images), dim=-1)[index]

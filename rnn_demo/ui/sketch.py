@@ -21,9 +21,11 @@ from PIL import Image
 from ..checkpoints import CheckpointError
 from ..mnist.model import predict as predict_probabilities
 from ..mnist.model import row_probabilities
+from ..mnist.inside import inside_value
 from ..mnist.preprocess import EmptyDrawingError, ImageError, preprocess_sketch, preprocess_upload, to_mnist
 from ..mnist.registry import Listing, ModelRegistry
 from ..mnist.strokes import StrokesError, is_strokes, rasterise
+from .inside_view import RowInspector
 from .sketch_canvas import SketchCanvas
 from .sketch_views import (DIGIT_COLOURS, DRAW_A_DIGIT, PREFIX_ROWS, ROWS_COLUMNS, ROWS_HINT, rows_frame,
                            seen_html, top_classes)
@@ -133,6 +135,43 @@ def predict(registry: ModelRegistry, drawings: list, models: list) -> tuple[list
         for (i, digit, version), digit_rows in zip(items, rows):
             answers[i] = _answer_for(digit, digit_rows, version, model.config.reads_as_it_goes)
     return tuple(list(column) for column in zip(*answers)) if answers else ([], [], [], [])
+
+
+def look_inside(registry: ModelRegistry, drawing, model, open_: bool = True):
+    """A drawing and a model -> every "look inside" view as JSON lists (shapes in `inside_value`).
+
+    Skipped mid-stroke, and while the view is closed in the page (`open_` False).
+    """
+    if not open_ or (isinstance(drawing, dict) and drawing.get("live")):
+        return gr.skip()
+    try:
+        digit = digit_from_value(drawing)
+    except EmptyDrawingError:
+        return {"message": "Draw a digit to look inside."}
+    except (StrokesError, ImageError) as e:
+        return {"message": str(e)}
+    entry = registry.scan().choose(model)
+    if entry is None:
+        return {"message": f"unknown model {model!r}: pick one from the list"}
+    try:
+        loaded = registry.model(entry.path)
+    except CheckpointError as e:
+        return {"message": f"model unavailable, pick another: {e}"}
+    return inside_value(loaded, digit, entry.name, version_of(drawing))
+
+
+def inspect_api(registry: ModelRegistry, drawing: dict | list | None, model: str | None = None) -> dict:
+    """Every "look inside" view of a drawing, for a model given by name or path (default: the best).
+
+    drawing: what /predict takes (strokes, a picture file, an image array or a Sketchpad value).
+    Returns JSON lists: hidden (layers, directions, 28, H) hidden states after each row; gates
+    (layers, directions, 28, G, H) in [0, 1], G = len(gate_names) (LSTM: input, forget, output;
+    GRU: reset, update; plain RNN: none); row_logits (28, 10) after rows 1..t; probabilities (10,);
+    importance (28,) occlusion importance in probability units; order (layers, directions, H)
+    units sorted by peak row; digit (28, 28) the input; or {"message": ...} when there is
+    nothing to read.
+    """
+    return look_inside(registry, drawing, model)
 
 
 def compare(registry: ModelRegistry, value):
@@ -252,6 +291,10 @@ def build_sketch_tab(checkpoints: Path, runs: Path, tab=None):
         with gr.Column(scale=2):
             compare_df = gr.Dataframe(pd.DataFrame(columns=COMPARE_HEADERS), label="Every model on this "
                                       "drawing", elem_id="sketch-compare", interactive=False)
+    with gr.Accordion("Look inside: the hidden state, the gates and the rows that decided the answer",
+                      open=False, elem_id="sketch-inside-box") as inside_box:
+        inside = RowInspector(elem_id="sketch-inside")
+    inside_open = gr.State(False)
     gr.Markdown("**Upload** photos or scans of handwritten digits (dark on light or light on "
                 "dark); each is cropped, boxed and centred like MNIST.")
     with gr.Row():
@@ -262,15 +305,28 @@ def build_sketch_tab(checkpoints: Path, runs: Path, tab=None):
     timer = gr.Timer(REFRESH_SECONDS)
 
     answer = [label, seen, rows_plot, rows_note]
+    inside_io = dict(inputs=[sketch, model_dd, inside_open], outputs=[inside], show_progress="hidden",
+                     trigger_mode="always_last")
     answered = sketch.change(bind(predict, registry), [sketch, model_dd], answer, api_name="predict",
                              batch=True, max_batch_size=MAX_BATCH, trigger_mode="always_last",
                              show_progress="hidden", concurrency_limit=1, concurrency_id="sketch-answer")
     answered.then(bind(compare, registry), [sketch], [compare_df], api_name="compare",
                   show_progress="hidden", trigger_mode="always_last")
     sketch.clear(None, None, [label, rows_plot], js=CLEAR_JS, show_progress="hidden", queue=False)
+    answered.then(bind(look_inside, registry), api_visibility="private", **inside_io)
+    inside_box.expand(lambda: True, None, inside_open, api_visibility="private", queue=False).then(
+        bind(look_inside, registry), api_visibility="private", **inside_io)
+    inside_box.collapse(lambda: False, None, inside_open, api_visibility="private", queue=False)
+
+    def inspect(drawing: dict | list | None, model: str | None = None) -> dict:   # gr.api reads the hints
+        return inspect_api(registry, drawing, model)
+
+    inspect.__doc__ = inspect_api.__doc__
+    gr.api(inspect, api_name="inspect")
     model_dd.change(bind(predict, registry), [sketch, model_dd], answer, batch=True,
                     max_batch_size=MAX_BATCH, api_visibility="private", show_progress="hidden",
-                    concurrency_id="sketch-answer")
+                    concurrency_id="sketch-answer").then(
+        bind(look_inside, registry), api_visibility="private", **inside_io)
     upload.change(bind(predict_files, registry), [upload, model_dd], [gallery], api_name="predict_files")
     refresh_io = dict(inputs=[model_dd, known], outputs=[model_dd, known, warnings_md],
                       api_visibility="private", show_progress="hidden")

@@ -4,8 +4,8 @@ Mouse, pen and touch all draw (Pointer Events, `touch-action: none`); the pen is
 after Clear and after Undo, with no tool to pick. While a stroke is drawn the value (see
 `rnn_demo.mnist.strokes`) is sent at most ten times a second, and once more at pen-up; each
 change bumps `version`, which answers echo so a test or a benchmark can tell which drawing an
-answer belongs to (the canvas shows it as `data-version`), and `live` is true while the pen is
-down. Clear fires a `clear` event as well,
+answer belongs to (the canvas shows it as `data-version`, and its stroke count as
+`data-strokes`), and `live` is true while the pen is down. Clear fires a `clear` event as well,
 so the page can reset the answer at once. Never a file upload: the value is a few kB of JSON.
 """
 
@@ -71,6 +71,7 @@ function send() {
   version += 1;
   root.dataset.version = version;
   const all = current ? strokes.concat([current]) : strokes;
+  root.dataset.strokes = all.length;
   props.value = {width: SIZE, height: SIZE, brush: BRUSH, eraser: ERASER, version: version,
                  live: current !== null, strokes: all.map(s => ({points: s.points, erase: s.erase}))};
 }

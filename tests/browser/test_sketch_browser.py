@@ -1,7 +1,9 @@
 """The Sketch tab in headless Chromium: draw with the mouse or a finger, read the label, clear, undo."""
 
+import re
 import time
 
+import numpy as np
 import pytest
 
 # Strokes in [0, 1] canvas coordinates, about ten points each, as a person's quick strokes.
@@ -103,3 +105,45 @@ def test_browser_draws_with_a_finger(touch_page, app_url):
     draw_with_touch(touch_page, SEVEN)
     assert answer(touch_page)[0] == "7"
     assert touch_page.evaluate("window.scrollY") == before        # drawing does not scroll the page
+
+
+def choose_model(page, name):
+    page.locator("#sketch-model input").click()
+    page.get_by_role("option", name=re.compile(rf"^{re.escape(name)} · test")).click()
+
+
+def shown_row_answer(page):
+    element = page.locator("#sketch-inside .row-answer")
+    return (int(element.get_attribute("data-row")), int(element.get_attribute("data-digit")),
+            float(element.get_attribute("data-probability")))
+
+
+def test_browser_scrubs_through_the_rows_of_a_drawing_inside_the_model(page, app_url):
+    from gradio_client import Client
+    sent = []                                         # the drawings the page sends, as sent
+    page.on("request", lambda r: sent.append(r.post_data_json["data"][0]) if r.method == "POST"
+            and "queue/join" in r.url and '"strokes"' in (r.post_data or "") else None)
+    open_sketch(page, app_url)
+    choose_model(page, "lstm")                        # reads as it goes: an answer after every row
+    page.locator("#sketch-inside-box").get_by_text("Look inside").click()
+    page.locator("#sketchpad canvas").scroll_into_view_if_needed()
+    draw_with_mouse(page, SEVEN)
+    assert answer(page)[0] == "7"
+    page.locator("#sketch-inside").scroll_into_view_if_needed()
+    page.wait_for_selector("#sketch-inside .row-answer", timeout=60_000)
+    assert shown_row_answer(page)[:2] == (28, 7)
+    assert page.locator("#sketch-inside canvas").count() >= 5      # image, importance, hidden, gates
+
+    # The same drawing through the API: the row-t answer shown is softmax(row_logits[t]).
+    drawing = next(d for d in reversed(sent) if d["version"] == int(drawn_version(page)))
+    views = Client(app_url, verbose=False).predict(drawing, "lstm", api_name="/inspect")
+    seen = set()
+    for row in (3, 10, 20):
+        page.locator("#sketch-inside .inside-row").fill(str(row))
+        shown_at, digit, probability = shown_row_answer(page)
+        logits = np.asarray(views["row_logits"][row - 1])
+        expected = np.exp(logits - logits.max()) / np.exp(logits - logits.max()).sum()
+        assert (shown_at, digit) == (row, int(expected.argmax()))
+        assert probability == pytest.approx(expected.max(), abs=1e-3)
+        seen.add((digit, round(probability, 2)))
+    assert len(seen) > 1, "the shown prediction did not change as the slider moved"
