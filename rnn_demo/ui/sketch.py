@@ -5,6 +5,7 @@ lays out and wires.
 """
 
 import functools
+import logging
 from pathlib import Path
 
 import gradio as gr
@@ -30,6 +31,7 @@ PREFIX_ROWS = ("**Row by row**: this model needs the whole image before it answe
 ROWS_HINT = ("**Row by row**: the probability of each digit after the model has read rows 1 to "
              "*t* (top to bottom). Early rows are ambiguous; watch it settle.")
 COMPARE_HEADERS = ["model", "prediction", "confidence", "test accuracy"]
+_log = logging.getLogger(__name__)
 
 # Gradio 6's Sketchpad mounts with no tool selected ("select the draw tool to start") and can
 # lose it again (Clear, a re-mounted tab). Whenever no tool is highlighted, pick the brush; a
@@ -151,8 +153,18 @@ def compare_sketch(registry: ModelRegistry, sketch):
         return compare_digit(registry, None)
 
 
+def _file_caption(name: str, error: Exception) -> str:
+    """'name: what was wrong', the file's own name once (errors from a file may already start with it)."""
+    message = str(error) or type(error).__name__
+    return message if message.startswith(f"{name}:") else f"{name}: {message}"
+
+
 def predict_files(registry: ModelRegistry, files, model_path):
-    """Uploaded pictures -> gallery of (28x28 input, 'name: prediction (confidence)')."""
+    """Uploaded pictures -> gallery of (28x28 input, caption), one item per file, in order.
+
+    A file that cannot be read gets a grey tile captioned with its own name (never the
+    server's temporary folder) and the reason; the rest of the batch is still answered.
+    """
     items = []
     model = None
     entry = registry.scan().choose(model_path)
@@ -163,11 +175,16 @@ def predict_files(registry: ModelRegistry, files, model_path):
             gr.Warning(str(e))
     for f in files or []:
         path = Path(f if isinstance(f, str) else getattr(f, "name", str(f)))
-        name = path.name
+        name = path.name                  # Gradio keeps the uploaded file's own name
         try:
             digit = preprocess_upload(path)
         except (EmptyDrawingError, ImageError) as e:
-            items.append((Image.new("L", (140, 140), 60), f"{name}: {e}"))
+            items.append((Image.new("L", (140, 140), 60), _file_caption(name, e)))
+            continue
+        except Exception as e:  # a bug in one file's path must not sink the batch: logged, shown
+            _log.exception("reading the upload %s failed", name)
+            items.append((Image.new("L", (140, 140), 60),
+                          f"{name}: could not be read ({type(e).__name__}; see the server log)"))
             continue
         if model is None:
             items.append((_seen(digit), f"{name}: no such model {model_path!r}"))
