@@ -11,6 +11,8 @@ at least 35 answers a second).
 import threading
 import time
 
+import numpy as np
+
 from .harness import serve_app
 from .pen_digits import as_canvas_value, pen_digits
 
@@ -18,7 +20,6 @@ from .pen_digits import as_canvas_value, pen_digits
 def run(args) -> int:
     from gradio_client import Client
 
-    from .sketch import percentile
     drawings = [as_canvas_value(strokes) for _, strokes in pen_digits(40, seed=2)]
     latencies, errors, lock = [], [], threading.Lock()
     with serve_app() as server:
@@ -52,7 +53,7 @@ def run(args) -> int:
     total = args.users * args.drawings
     print(f"{args.users} users x {args.drawings} drawings on /predict (default model), all at once")
     print(f"errors: {len(errors)} of {total}" + (f" (first: {errors[0]})" if errors else ""))
-    print(f"latency: p50 {percentile(latencies, 0.5):.2f} s, p95 {percentile(latencies, 0.95):.2f} s, "
+    print(f"latency: p50 {np.percentile(latencies, 50):.2f} s, p95 {np.percentile(latencies, 95):.2f} s, "
           f"max {max(latencies, default=float('nan')):.2f} s (target: p95 <= 1 s)")
     print(f"throughput: {len(latencies) / wall:.1f} answers per second over {wall:.1f} s "
           "(target: >= 35)")

@@ -13,6 +13,8 @@ Needs playwright and Debian's chromium.
 
 import time
 
+import numpy as np
+
 from .harness import launch_chromium, serve_app
 from .pen_digits import pen_digits
 
@@ -83,7 +85,6 @@ def measure(page, label: int, strokes, timeout: float = 30.0) -> dict:
 def run(args) -> int:
     from playwright.sync_api import sync_playwright
 
-    from .sketch import percentile
     digits = pen_digits(args.digits, seed=1)
     with serve_app() as server, sync_playwright() as p:
         browser = launch_chromium(p)
@@ -96,8 +97,8 @@ def run(args) -> int:
         browser.close()
     latencies = [r["latency_ms"] for r in results if r["latency_ms"] is not None]
     print(f"{len(results)} digits drawn with the mouse, Clear before each, default model")
-    print(f"pen-up -> settled label: p50 {percentile(latencies, 0.5):.0f} ms, "
-          f"p90 {percentile(latencies, 0.9):.0f} ms, max {max(latencies, default=float('nan')):.0f} ms "
+    print(f"pen-up -> settled label: p50 {np.percentile(latencies, 50):.0f} ms, "
+          f"p90 {np.percentile(latencies, 90):.0f} ms, max {max(latencies, default=float('nan')):.0f} ms "
           "(target: p50 <= 150 ms, p90 <= 300 ms)")
     print(f"no answer to the final drawing: {sum(r['latency_ms'] is None for r in results)}; "
           f"stale answers shown: {sum(r['stale'] for r in results)}; "

@@ -15,7 +15,6 @@ import statistics
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from ..mnist.model import predict, row_probabilities
@@ -66,7 +65,7 @@ def run(args) -> int:
 
 
 def run_in_process(args) -> int:
-    from ..ui.sketch import predict as answer      # the tab's handler: views included
+    from ..ui.sketch import predict as answer  # the tab's handler: views included
     if args.threads > 0:
         torch.set_num_threads(args.threads)
     registry = ModelRegistry(Path(args.checkpoints))
@@ -105,7 +104,3 @@ def run_in_process(args) -> int:
               "single-image runs stall on thread hand-offs; compare with --threads 1")
     return 0
 
-
-def percentile(values, q: float) -> float:
-    """The q-quantile (0..1) of values, linearly interpolated (numpy's default)."""
-    return float(np.percentile(np.asarray(values, dtype=float), 100 * q)) if values else float("nan")

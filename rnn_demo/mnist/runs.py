@@ -38,7 +38,7 @@ from .data import load_mnist
 from .model import RowRNN, RowRNNConfig, count_parameters
 from .presets import NOTEBOOK_PRESETS, get_preset
 from .run_log import Curves, EventLog
-from .train import TrainConfig, train
+from .train import TrainConfig, train, validate_configs
 
 ACTIVE = ("queued", "running")
 MAX_PARAMS = 50_000_000      # a bigger model would take hours here and risk the host's memory
@@ -150,8 +150,7 @@ class RunManager:
     # ---- starting and stopping ---------------------------------------------------------------
     def start(self, model_config: RowRNNConfig, train_config: TrainConfig, name: str = "custom") -> dict:
         """Validate, write run.json and queue the run on its device; return its record at once."""
-        model_config = replace(model_config).validate()
-        train_config = replace(train_config).validate()
+        model_config, train_config = validate_configs(replace(model_config), replace(train_config))
         device = resolve_device(train_config.device)      # ValueError when CUDA is absent
         key = _device_key(device)
         if device.type == "cuda":

@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from ..checkpoints import save_checkpoint
 from ..devices import device_label, resolve_device
 from ..options import option
-from .data import Splits, batches
+from .data import Splits, batch_count, batches
 from .model import RowRNN, RowRNNConfig, count_parameters
 
 OPTIMIZERS = ("adam", "adamw")
@@ -65,6 +65,16 @@ class TrainConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def validate_configs(model_config: RowRNNConfig, config: TrainConfig) -> tuple[RowRNNConfig, TrainConfig]:
+    """Both configs validated, plus the rules that need both; ValueError says what to change."""
+    model_config.validate()
+    config.validate()
+    if model_config.norm == "batch" and config.batch_size < 2:
+        raise ValueError("batch size 1 cannot train a model with batch norm (it normalises over "
+                         "the batch); use a batch size of at least 2, or norm 'layer'")
+    return model_config, config
 
 
 @torch.no_grad()
@@ -128,14 +138,15 @@ def train(model_config: RowRNNConfig, config: TrainConfig, splits: Splits, out=N
     Setting `stop` ends the run after the current step; the end event then has status
     'stopped' and the metrics measured so far (no test accuracy).
     """
-    config.validate()
-    model_config.validate()
+    validate_configs(model_config, config)
+    if model_config.norm == "batch" and len(splits.train_x) < 2:
+        raise ValueError("batch norm needs at least 2 training images")
     device = resolve_device(config.device)
     splits = splits.to(device)
     model = build_model(model_config, config.seed, device)
     opt_cls = torch.optim.AdamW if config.optimizer == "adamw" else torch.optim.Adam
     optimizer = opt_cls(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    steps_per_epoch = math.ceil(len(splits.train_x) / config.batch_size)
+    steps_per_epoch = batch_count(len(splits.train_x), config.batch_size)
     scheduler = _scheduler(optimizer, config, steps_per_epoch * config.epochs)
     generator = torch.Generator().manual_seed(config.seed)
     params = count_parameters(model)

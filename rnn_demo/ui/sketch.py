@@ -11,6 +11,7 @@ lays out and wires.
 """
 
 import functools
+import logging
 from pathlib import Path
 
 import gradio as gr
@@ -34,6 +35,7 @@ REFRESH_SECONDS = 4
 MAX_BATCH = 16                    # drawings answered by one model call
 COMPARE_HEADERS = ["model", "prediction", "confidence", "test accuracy"]
 FILE_DATA = "gradio.FileData"
+_log = logging.getLogger(__name__)
 
 
 def _is_file(value) -> bool:
@@ -198,8 +200,18 @@ def _seen(digit: np.ndarray) -> Image.Image:
     return Image.fromarray((digit * 255).astype(np.uint8)).resize((140, 140), Image.Resampling.NEAREST)
 
 
+def _file_caption(name: str, error: Exception) -> str:
+    """'name: what was wrong', the file's own name once (errors from a file may already start with it)."""
+    message = str(error) or type(error).__name__
+    return message if message.startswith(f"{name}:") else f"{name}: {message}"
+
+
 def predict_files(registry: ModelRegistry, files, model_path):
-    """Uploaded pictures -> gallery of (28x28 input, 'name: prediction (confidence)')."""
+    """Uploaded pictures -> gallery of (28x28 input, caption), one item per file, in order.
+
+    A file that cannot be read gets a grey tile captioned with its own name (never the
+    server's temporary folder) and the reason; the rest of the batch is still answered.
+    """
     items = []
     model = None
     entry = registry.scan().choose(model_path)
@@ -210,11 +222,16 @@ def predict_files(registry: ModelRegistry, files, model_path):
             gr.Warning(str(e))
     for f in files or []:
         path = Path(f if isinstance(f, str) else getattr(f, "name", str(f)))
-        name = path.name
+        name = path.name                  # Gradio keeps the uploaded file's own name
         try:
             digit = preprocess_upload(path)
         except (EmptyDrawingError, ImageError) as e:
-            items.append((Image.new("L", (140, 140), 60), f"{name}: {e}"))
+            items.append((Image.new("L", (140, 140), 60), _file_caption(name, e)))
+            continue
+        except Exception as e:  # a bug in one file's path must not sink the batch: logged, shown
+            _log.exception("reading the upload %s failed", name)
+            items.append((Image.new("L", (140, 140), 60),
+                          f"{name}: could not be read ({type(e).__name__}; see the server log)"))
             continue
         if model is None:
             items.append((_seen(digit), f"{name}: no such model {model_path!r}"))

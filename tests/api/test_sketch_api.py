@@ -111,6 +111,23 @@ def test_api_predict_takes_a_model_by_name_and_refuses_an_unknown_one(client):
     assert "unknown model" in top(label) and not label.get("confidences")
 
 
+def seven_photo(tmp_path, name="my7.png") -> Path:
+    """A photo of a 7: dark ink on light paper, no transparency."""
+    seven = Image.new("L", (300, 400), 230)
+    ImageDraw.Draw(seven).line([(60, 70), (240, 70), (120, 350)], fill=25, width=28)
+    seven.save(tmp_path / name)
+    return tmp_path / name
+
+
+def test_api_predict_reads_a_digit_in_the_background_or_the_composite(client, tmp_path):
+    from gradio_client import handle_file
+    seven, blank = str(seven_photo(tmp_path)), layer_png(tmp_path, lambda d: None)
+    for value in ({"background": handle_file(seven), "layers": [], "composite": None},
+                  {"background": None, "layers": [handle_file(blank)], "composite": handle_file(seven)}):
+        label, *_ = client.predict(value, SHIPPED[0].path, api_name="/predict")
+        assert label["label"] == "7", (value, label)
+
+
 def test_api_compare_lists_every_shipped_model(client, tmp_path):
     table = client.predict(strokes(ONE), api_name="/compare")
     names = [row[0] for row in table["data"]]
@@ -120,17 +137,19 @@ def test_api_compare_lists_every_shipped_model(client, tmp_path):
 
 def test_api_predict_files_answers_every_file_even_a_broken_one(client, tmp_path):
     from gradio_client import handle_file
-    seven = Image.new("L", (300, 400), 230)                      # a photo: dark ink on paper
-    ImageDraw.Draw(seven).line([(60, 70), (240, 70), (120, 350)], fill=25, width=28)
-    seven.save(tmp_path / "my7.png")
+    seven_photo(tmp_path)
+    Image.open(tmp_path / "my7.png").convert("RGB").convert("LAB").save(tmp_path / "lab7.tif")
     (tmp_path / "broken.png").write_text("not a picture")
-    gallery = client.predict([handle_file(str(tmp_path / "my7.png")),
-                              handle_file(str(tmp_path / "broken.png"))],
+    gallery = client.predict([handle_file(str(tmp_path / "broken.png")),
+                              handle_file(str(tmp_path / "lab7.tif")),
+                              handle_file(str(tmp_path / "my7.png"))],
                              SHIPPED[0].path, api_name="/predict_files")
     captions = [item["caption"] for item in gallery]
-    assert len(captions) == 2
-    assert captions[0].startswith("7 ") and "my7.png" in captions[0]
-    assert "broken.png" in captions[1] and "not an image" in captions[1]
+    assert len(captions) == 3
+    assert captions[0].startswith("broken.png: not an image")    # its own name, no server path
+    assert "/" not in captions[0] and "gradio" not in captions[0]
+    assert captions[1].startswith("7 ") and captions[1].endswith("lab7.tif")
+    assert captions[2].startswith("7 ") and captions[2].endswith("my7.png")
 
 
 def test_api_predict_files_refuses_a_non_image_file_type_clearly(client, tmp_path):

@@ -15,6 +15,7 @@ from rnn_demo.mnist.presets import get_preset
     (["train", "--epochs", "0"], "epochs must be between 1 and 1000"),
     (["train", "--device", "cuda"], "no CUDA GPU is available"),
     (["evaluate", "/nonexistent/model.pt"], "no such checkpoint"),
+    (["train", "--preset", "rnn-bn-mlp", "--batch-size", "1"], "batch size 1 cannot train"),
 ])
 def test_bad_arguments_exit_nonzero_with_one_line(argv, message, capsys, monkeypatch):
     monkeypatch.setattr("torch.cuda.is_available", lambda: False)

@@ -71,6 +71,15 @@ def test_completed_runs_join_the_list_and_unfinished_ones_do_not(tmp_path):
     assert len(listing.warnings) == 1 and "20261128-4" in listing.warnings[0]
 
 
+def test_two_runs_of_one_preset_and_seed_get_different_labels_naming_their_runs(tmp_path):
+    runs, ids = tmp_path / "runs", ["20261128-101500-lstm-a1b2c3", "20261128-103000-lstm-d4e5f6"]
+    for run_id in ids:
+        write_run(runs, run_id, "lstm", test_acc=0.97)
+    labels = [e.label for e in ModelRegistry(tmp_path / "checkpoints", runs).scan().entries]
+    assert len(labels) == 2 and len(set(labels)) == 2
+    assert all(sum(run_id in label for label in labels) == 1 for run_id in ids)   # each names its run
+
+
 def test_a_new_run_shows_up_on_the_next_scan(tmp_path):
     registry = ModelRegistry(tmp_path / "checkpoints", tmp_path / "runs")
     write_model(tmp_path / "checkpoints" / "rnn.pt", 0.9)
