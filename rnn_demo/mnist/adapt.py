@@ -193,14 +193,19 @@ def adapt(source, images: torch.Tensor, labels: torch.Tensor, mnist: Splits,
           name: str | None = None):
     """Fine-tune the row_rnn checkpoint `source` (path or loaded dict) to my digits, yielding events.
 
-    images: uint8 (N, 28, 28), labels: (N,) digits 0-9; mnist: the splits to mix in and measure
-    on. Raises AdaptError (before any event) for a set that cannot be adapted to; `stop` ends the
-    work after the current step with an end event of status 'stopped'; `out`: where the adapted
-    checkpoint goes.
+    images: uint8 (N, 28, 28), or floats in [0, 1]; labels: (N,) digits 0-9; mnist: the splits
+    to mix in and measure on. Raises AdaptError (before any event) for a set that cannot be
+    adapted to; `stop` ends the work after the current step with an end event of status
+    'stopped'; `out`: where the adapted checkpoint goes.
     """
     t0 = time.perf_counter()
     config = (config or AdaptConfig()).validate()
     images, labels = torch.as_tensor(images), torch.as_tensor(labels, dtype=torch.long)
+    if images.is_floating_point():                 # preprocess's [0, 1] -> MNIST's uint8
+        images = (images.clamp(0, 1) * 255).round().to(torch.uint8)
+    if images.shape[1:] != (28, 28) or len(images) != len(labels):
+        raise ValueError(f"expected (N, 28, 28) images and N labels, got {tuple(images.shape)} "
+                         f"and {len(labels)}")
     check_set(labels)
     ckpt, source_name = _load(source)
     model_config = RowRNNConfig(**ckpt["config"])

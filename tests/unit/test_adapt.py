@@ -44,6 +44,16 @@ def test_adapting_is_refused_with_a_reason(tiny_checkpoint, labels, words):
         next(events)
 
 
+def test_float_pictures_are_read_like_the_uint8_ones_they_round_to(tiny_checkpoint, my_bars):
+    path, splits = tiny_checkpoint
+    images, labels = my_bars(20)
+    as_uint8 = list(adapt(path, images, labels, splits, QUICK))
+    as_float = list(adapt(path, images.float() / 255, labels, splits, QUICK))
+    assert [e.get("loss") for e in as_float] == [e.get("loss") for e in as_uint8]
+    with pytest.raises(ValueError, match="expected .N, 28, 28. images and N labels"):
+        next(adapt(path, images[:, :20], labels, splits, QUICK))
+
+
 def test_k_fold_holds_each_digit_out_once_and_keeps_classes_balanced():
     labels = torch.tensor([0] * 4 + [1] * 4 + [2] * 3 + [3] * 2 + [4] * 1)
     parts = folds(labels, seed=1)
