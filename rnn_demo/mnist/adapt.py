@@ -68,7 +68,7 @@ class AdaptConfig:
     """The fine-tuning recipe and its time budget."""
     seconds: float = option(20.0, "about how long the whole adaptation may take (every run and "
                                   "measurement); sets the steps when --steps is not given")
-    steps: int | None = option(None, "steps per fine-tune (default: as many as --seconds allows)")
+    steps: int | None = option(None, "steps per fine-tune; none: as many as --seconds allows")
     batch_size: int = option(64, "images per step")
     my_share: float = option(0.25, "share of the training images that are my digits; the rest are MNIST")
     lr: float = option(1e-4, "peak learning rate (AdamW, one-cycle: warm up, then anneal)")

@@ -115,7 +115,8 @@ def _new_id(taken) -> str:
 
 def add_digit(digits: dict, image, label, *, source: str = "sketch", drawing=None,
               digit_id: str | None = None, created: str | None = None) -> tuple[dict, str]:
-    """(the set with one more digit, a line to show). `image`: (28, 28) in [0, 1] or uint8.
+    """(the set with one more digit, a line to show). `digits` comes from new_set or parse_set;
+    `image` is (28, 28), floats in [0, 1] (what preprocess returns) or uint8.
 
     Raises MyDigitsError for a label outside 0-9, a picture that is not 28x28, or a full set.
     A drawing that is too large is left out and the note says so.
