@@ -1,6 +1,7 @@
 """Command line: python -m rnn_demo COMMAND; each wing registers its own commands.
 
-    python -m rnn_demo train --preset lstm          # MNIST wing: train, evaluate, reproduce, model-card
+    python -m rnn_demo train --preset lstm          # MNIST wing: train, evaluate, reproduce, model-card,
+                                                    #   evaluate-folder, finetune
     python -m rnn_demo train-adder                  # adder wing: train-adder, evaluate-adder
 
 Expected failures (bad arguments, no GPU, unusable data or checkpoints, a diverging run) print

@@ -132,11 +132,14 @@ def _scheduler(optimizer, config: TrainConfig, total_steps: int):
 
 
 def train(model_config: RowRNNConfig, config: TrainConfig, splits: Splits, out=None,
-          stop: threading.Event | None = None, name: str = "custom"):
+          stop: threading.Event | None = None, name: str = "custom", init: dict | None = None,
+          extra_metrics: dict | None = None):
     """Train a RowRNN on `splits`, yielding events; save a checkpoint to `out` if given.
 
     Setting `stop` ends the run after the current step; the end event then has status
-    'stopped' and the metrics measured so far (no test accuracy).
+    'stopped' and the metrics measured so far (no test accuracy). To fine-tune, `init` is the
+    state dict to start from instead of fresh weights; `extra_metrics` (e.g. where the weights
+    came from) join the metrics of the end event and the checkpoint.
     """
     validate_configs(model_config, config)
     if model_config.norm == "batch" and len(splits.train_x) < 2:
@@ -144,6 +147,8 @@ def train(model_config: RowRNNConfig, config: TrainConfig, splits: Splits, out=N
     device = resolve_device(config.device)
     splits = splits.to(device)
     model = build_model(model_config, config.seed, device)
+    if init is not None:
+        model.load_state_dict(init)
     opt_cls = torch.optim.AdamW if config.optimizer == "adamw" else torch.optim.Adam
     optimizer = opt_cls(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     steps_per_epoch = batch_count(len(splits.train_x), config.batch_size)
@@ -208,6 +213,7 @@ def train(model_config: RowRNNConfig, config: TrainConfig, splits: Splits, out=N
         "best_val_acc": max((h["val_acc"] for h in history), default=None),
         "epochs_done": len(history), "params": params, "device": device_label(device),
         "train_seconds": train_seconds, "history": history, "split_seed": splits.split_seed,
+        **(extra_metrics or {}),
     }
     path = None
     if out is not None:

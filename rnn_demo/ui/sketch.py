@@ -329,6 +329,7 @@ def build_sketch_tab(checkpoints: Path, runs: Path, tab=None):
                              show_progress="hidden", concurrency_limit=1, concurrency_id="sketch-answer")
     answered.then(bind(compare, registry), [sketch], [compare_df], api_name="compare",
                   show_progress="hidden", trigger_mode="always_last")
+    # Clear drops an answer still on its way (to the drawing before), so it cannot follow the reset.
     sketch.clear(None, None, [label, rows_plot], js=CLEAR_JS, show_progress="hidden", queue=False)
     answered.then(bind(look_inside, registry), api_visibility="private", **inside_io)
     inside_box.expand(lambda: True, None, inside_open, api_visibility="private", queue=False).then(
