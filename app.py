@@ -13,6 +13,7 @@ import gradio as gr
 
 from rnn_demo.mnist.runs import RunManager
 from rnn_demo.ui.adder import build_adder_tab
+from rnn_demo.ui.browser import installation_secret
 from rnn_demo.ui.sketch import build_sketch_tab
 from rnn_demo.ui.training import build_training_tab
 
@@ -27,14 +28,17 @@ Recurrent networks, live: a classifier that reads a digit **one row per time ste
 that **adds binary numbers** of any length, and a **training** bench to make your own."""
 
 
-def build_app(checkpoints: Path = CHECKPOINTS, runs: Path = RUNS, data: Path = DATA) -> gr.Blocks:
-    # One run manager for the server: all browsers share the runs; per-user state is gr.State.
+def build_app(checkpoints: Path = CHECKPOINTS, runs: Path = RUNS, data: Path = DATA,
+              state: Path = STATE) -> gr.Blocks:
+    # One run manager for the server: all browsers share the runs; per-user state is gr.State,
+    # or gr.BrowserState keyed by this installation's secret when it must outlive a restart.
     manager = RunManager(runs, data_root=data)
+    secret = installation_secret(state)
     with gr.Blocks(title="RNN lab") as demo:
         gr.Markdown(INTRO)
         with gr.Tabs():
             with gr.Tab("Sketch", id="sketch-tab") as sketch_tab:
-                build_sketch_tab(checkpoints, runs, tab=sketch_tab)
+                build_sketch_tab(checkpoints, runs, secret, tab=sketch_tab)
             with gr.Tab("Binary adder", id="adder-tab"):
                 build_adder_tab(checkpoints)
             with gr.Tab("Training", id="training-tab"):

@@ -20,71 +20,31 @@ import pandas as pd
 from PIL import Image
 
 from ..checkpoints import CheckpointError
+from ..mnist.inside import inside_value
 from ..mnist.model import predict as predict_probabilities
 from ..mnist.model import row_probabilities
-from ..mnist.inside import inside_value
-from ..mnist.preprocess import EmptyDrawingError, ImageError, preprocess_sketch, preprocess_upload, to_mnist
+from ..mnist.preprocess import EmptyDrawingError, ImageError, preprocess_upload
 from ..mnist.registry import Listing, ModelRegistry
-from ..mnist.strokes import StrokesError, is_strokes, rasterise
+from ..mnist.strokes import StrokesError
+from .drawings import digit_from_value, version_of
 from .inside_view import RowInspector
+from .my_digits import build_my_digits
 from .sketch_canvas import SketchCanvas
-from .sketch_views import (DIGIT_COLOURS, DRAW_A_DIGIT, PREFIX_ROWS, ROWS_COLUMNS, ROWS_HINT, rows_frame,
-                           seen_html, top_classes)
+from .sketch_views import (
+    DIGIT_COLOURS,
+    DRAW_A_DIGIT,
+    PREFIX_ROWS,
+    ROWS_COLUMNS,
+    ROWS_HINT,
+    rows_frame,
+    seen_html,
+    top_classes,
+)
 
 REFRESH_SECONDS = 4
 MAX_BATCH = 16                    # drawings answered by one model call
 COMPARE_HEADERS = ["model", "prediction", "confidence", "test accuracy"]
-FILE_DATA = "gradio.FileData"
 _log = logging.getLogger(__name__)
-
-
-def _is_file(value) -> bool:
-    """A file Gradio has checked (uploaded through it); a bare {"path": ...} from a client is not."""
-    return isinstance(value, dict) and (value.get("meta") or {}).get("_type") == FILE_DATA
-
-
-def _file_path(value):
-    if value is None:
-        return None
-    if not _is_file(value):
-        raise ImageError("send pictures as files (gradio_client: handle_file(path))")
-    return value["path"]
-
-
-def version_of(value):
-    """The drawing's version number, if it is a canvas value that has one."""
-    version = value.get("version") if isinstance(value, dict) else None
-    return version if isinstance(version, int) and not isinstance(version, bool) else None
-
-
-def digit_from_value(value) -> np.ndarray:
-    """(28, 28) float32 in [0, 1] from what `/predict` accepts.
-
-    A strokes drawing (rnn_demo.mnist.strokes), a picture file, an image array (H, W[, C]) as
-    nested lists, or a Sketchpad/ImageEditor value {"background", "layers", "composite"}.
-    Raises EmptyDrawingError (nothing to read), StrokesError or ImageError (unreadable input).
-    """
-    if value is None:
-        raise EmptyDrawingError(DRAW_A_DIGIT)
-    if is_strokes(value):
-        return to_mnist(rasterise(value))
-    if _is_file(value):
-        return preprocess_upload(value["path"])
-    if isinstance(value, dict) and {"background", "layers", "composite"} & set(value):
-        layers = value.get("layers") or []
-        if not isinstance(layers, list):
-            raise ImageError("a Sketchpad value's layers must be a list of files")
-        return preprocess_sketch({"background": _file_path(value.get("background")),
-                                  "layers": [_file_path(layer) for layer in layers],
-                                  "composite": _file_path(value.get("composite"))})
-    if isinstance(value, list):
-        try:
-            array = np.asarray(value, dtype=np.float32)
-        except (TypeError, ValueError):
-            raise ImageError("an image array must be a rectangular (H, W) or (H, W, C) list of numbers") from None
-        return preprocess_upload(array)
-    raise ImageError("not a drawing or a picture: send strokes, a file, an image array or a "
-                     "Sketchpad value (see the API page)")
 
 
 def _answer_for(digit, rows, version, reads_as_it_goes: bool) -> tuple:
@@ -273,8 +233,11 @@ def _warnings_md(listing: Listing) -> str:
 CLEAR_JS = "() => [{label: %r, confidences: null}, null]" % DRAW_A_DIGIT
 
 
-def build_sketch_tab(checkpoints: Path, runs: Path, tab=None):
-    """Build the tab's components and wire them; `tab` (the enclosing gr.Tab) refreshes on select."""
+def build_sketch_tab(checkpoints: Path, runs: Path, secret: str, tab=None):
+    """Build the tab's components and wire them; `tab` (the enclosing gr.Tab) refreshes on select.
+
+    `secret` keys this installation's per-browser state (rnn_demo.ui.browser): my digits.
+    """
     registry = ModelRegistry(Path(checkpoints), Path(runs))   # a cache of files, shared by design
     listing = registry.scan()
     bind = functools.partial
@@ -286,7 +249,7 @@ def build_sketch_tab(checkpoints: Path, runs: Path, tab=None):
     known = gr.State([[(e.label, e.path) for e in listing.entries], listing.warnings])
     with gr.Row():
         with gr.Column(scale=3):
-            sketch = SketchCanvas(elem_id="sketchpad")
+            sketch = SketchCanvas(elem_id="sketchpad", save_labels=range(10))
             model_dd = gr.Dropdown(
                 choices=[(e.label, e.path) for e in listing.entries],
                 value=listing.default.path if listing.default else None,
@@ -295,23 +258,22 @@ def build_sketch_tab(checkpoints: Path, runs: Path, tab=None):
         with gr.Column(scale=2):
             label = gr.Label(num_top_classes=3, label="Prediction", elem_id="sketch-prediction",
                              value=DRAW_A_DIGIT)
-            seen = gr.HTML(seen_html(None), label="What the model sees (28x28)", show_label=True,
-                           container=True, elem_id="sketch-input", padding=True)
-            rows_note = gr.Markdown(ROWS_HINT, elem_id="sketch-rows-note")
-    with gr.Row():
-        with gr.Column(scale=3):
+            with gr.Row():
+                seen = gr.HTML(seen_html(None), label="What the model sees (28x28)", show_label=True,
+                               container=True, elem_id="sketch-input", padding=True, min_width=170)
+                rows_note = gr.Markdown(ROWS_HINT, elem_id="sketch-rows-note")
             rows_plot = gr.LinePlot(pd.DataFrame(columns=ROWS_COLUMNS), x="row", y="probability",
                                     color="digit", color_map=DIGIT_COLOURS, x_lim=[1, 28], y_lim=[0, 1],
                                     x_title="rows read (top to bottom)", title="Row by row",
-                                    tooltip=["digit", "row", "probability"], height=300,
+                                    tooltip=["digit", "row", "probability"], height=260,
                                     elem_id="sketch-rows")
-        with gr.Column(scale=2):
-            compare_df = gr.Dataframe(pd.DataFrame(columns=COMPARE_HEADERS), label="Every model on this "
-                                      "drawing", elem_id="sketch-compare", interactive=False)
+    compare_df = gr.Dataframe(pd.DataFrame(columns=COMPARE_HEADERS), label="Every model on this drawing",
+                              elem_id="sketch-compare", interactive=False, max_height=260)
     with gr.Accordion("Look inside: the hidden state, the gates and the rows that decided the answer",
                       open=False, elem_id="sketch-inside-box") as inside_box:
         inside = RowInspector(elem_id="sketch-inside")
     inside_open = gr.State(False)
+    build_my_digits(registry, secret, sketch, model_dd)
     gr.Markdown("**Upload** photos or scans of handwritten digits (dark on light or light on "
                 "dark); each is cropped, boxed and centred like MNIST.")
     with gr.Row():

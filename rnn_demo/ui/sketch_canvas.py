@@ -6,7 +6,8 @@ after Clear and after Undo, with no tool to pick. While a stroke is drawn the va
 change bumps `version`, which answers echo so a test or a benchmark can tell which drawing an
 answer belongs to (the canvas shows it as `data-version`, and its stroke count as
 `data-strokes`), and `live` is true while the pen is down. Clear fires a `clear` event as well,
-so the page can reset the answer at once. Never a file upload: the value is a few kB of JSON.
+so the page can reset the answer at once, and an optional row of "Save as" buttons fires `save`
+with its label. Never a file upload: the value is a few kB of JSON.
 """
 
 import gradio as gr
@@ -25,6 +26,9 @@ TEMPLATE = """
     <button type="button" data-action="undo" title="Undo the last stroke (Ctrl+Z)">↶ Undo</button>
     <button type="button" data-action="clear" title="Clear the canvas">✕ Clear</button>
   </div>
+  ${save_labels.length ? `<div class="sketch-save" role="toolbar"><span>Save as</span>` +
+    save_labels.map(d => `<button type="button" data-save="${d}" title="Save this drawing as a ${d}">${d}</button>`).join('') +
+    `</div>` : ''}
 </div>
 """
 
@@ -40,6 +44,12 @@ CSS = """
   color: var(--body-text-color); }
 .sketch-tools button.active { background: var(--color-accent); color: white;
   border-color: var(--color-accent); }
+.sketch-save { display: flex; gap: 4px; align-items: center; flex-wrap: wrap; justify-content: center; }
+.sketch-save span { font-size: 13px; margin-right: 4px; color: var(--body-text-color-subdued); }
+.sketch-save button { width: 30px; padding: 3px 0; border-radius: 6px; cursor: pointer; font-weight: 600;
+  border: 1px solid var(--border-color-primary); background: var(--background-fill-primary);
+  color: var(--body-text-color); }
+.sketch-save button:hover { border-color: var(--color-accent); }
 """
 
 JS = """
@@ -120,6 +130,11 @@ function clear() {
   trigger('clear');
   send();
 }
+const saveRow = element.querySelector('.sketch-save');
+if (saveRow) saveRow.addEventListener('click', e => {
+  const b = e.target.closest('button[data-save]');
+  if (b) trigger('save', {label: Number(b.dataset.save)});
+});
 element.querySelector('.sketch-tools').addEventListener('click', e => {
   const b = e.target.closest('button');
   if (!b) return;
@@ -137,9 +152,10 @@ redraw();
 class SketchCanvas(gr.HTML):
     """A drawing canvas whose value is a strokes dict (see `rnn_demo.mnist.strokes`), or None."""
 
-    def __init__(self, value=None, *, size: int = SIZE, brush: int = BRUSH, **kwargs):
+    def __init__(self, value=None, *, size: int = SIZE, brush: int = BRUSH, save_labels=(), **kwargs):
+        """`save_labels`: a "Save as" button per label under the tools; each fires `save` with it."""
         super().__init__(value=value, html_template=TEMPLATE, css_template=CSS, js_on_load=JS,
-                         size=size, brush=brush, send_every_ms=SEND_EVERY_MS,
+                         size=size, brush=brush, send_every_ms=SEND_EVERY_MS, save_labels=list(save_labels),
                          apply_default_css=False, **kwargs)
 
     def api_info(self) -> dict:
