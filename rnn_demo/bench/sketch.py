@@ -6,7 +6,8 @@
 
 In process it times what one answer costs the server: a drawing's strokes -> 28x28 -> the model's
 prediction and its row-by-row probabilities -> the answer's views (target: median <= 15 ms with
-the default model), and every model's prediction for the compare table. `--browser` and
+the default model); every "look inside" view of one drawing (target: <= 30 ms); and every
+model's prediction for the compare table. `--browser` and
 `--users` serve the app and measure from outside (see rnn_demo.bench.pen and .classroom).
 """
 
@@ -65,7 +66,8 @@ def run(args) -> int:
 
 
 def run_in_process(args) -> int:
-    from ..ui.sketch import predict as answer  # the tab's handler: views included
+    from ..ui.sketch import look_inside               # the tab's handlers: views included
+    from ..ui.sketch import predict as answer
     if args.threads > 0:
         torch.set_num_threads(args.threads)
     registry = ModelRegistry(Path(args.checkpoints))
@@ -89,6 +91,7 @@ def run_in_process(args) -> int:
     model = registry.model(entry.path)
     t_model = median_ms(lambda: row_probabilities(model, to_mnist(rasterise(next_drawing()))), args.repeats)
     t_answer = median_ms(lambda: answer(registry, [next_drawing()], [entry.path]), args.repeats)
+    t_inside = median_ms(lambda: look_inside(registry, next_drawing(), entry.path), args.repeats)
     for e in listing.entries:          # load every model once, outside the timing
         registry.model(e.path)
     digit = to_mnist(rasterise(next_drawing()))
@@ -98,6 +101,8 @@ def run_in_process(args) -> int:
     print(f"  + {entry.name} prediction and row-by-row probabilities: {t_model:7.2f} ms")
     print(f"whole answer (the tab's handler, views included):   {t_answer:7.2f} ms   "
           f"(target <= 15 ms) {'OK' if t_answer <= 15 else 'SLOW'}")
+    print(f"look inside (states, gates, row answers, occlusion): {t_inside:7.2f} ms   "
+          f"(target <= 30 ms) {'OK' if t_inside <= 30 else 'SLOW'}")
     print(f"compare table, {len(listing.entries)} models:                      {t_compare:7.2f} ms")
     if t_answer > 15 and torch.get_num_threads() > 1:
         print("slow with several threads: if other processes keep the cores busy, small "
