@@ -1,14 +1,16 @@
-"""MNIST commands: train, evaluate, reproduce, model-card; registered by `rnn_demo.cli`.
+"""MNIST commands: train, evaluate, reproduce, model-card, runs; registered by `rnn_demo.cli`.
 
     python -m rnn_demo train --preset lstm --epochs 3 --hidden-size 256
     python -m rnn_demo evaluate checkpoints/lstm.pt
     python -m rnn_demo reproduce --presets lstm,gru
     python -m rnn_demo model-card
+    python -m rnn_demo runs list                 # the Training tab's runs; stop ID..., delete ID...
 
 The model and recipe options are the fields of RowRNNConfig and TrainConfig (see
 `rnn_demo.options`); an option not given keeps the preset's value.
 """
 
+import os
 import sys
 from pathlib import Path
 
@@ -22,6 +24,7 @@ from .model import RowRNN, RowRNNConfig
 from .presets import PRESETS, get_preset
 from .report import write_model_card
 from .reproduce import Job, reproduce
+from .runs import ACTIVE, RunManager
 from .train import TrainConfig, train
 
 DRY_RUN_IMAGES = 1024
@@ -113,6 +116,46 @@ def cmd_model_card(args) -> int:
     return 0
 
 
+def _runs_manager(args) -> RunManager:
+    """The runs folder the app uses, managed as the operator (who may stop or delete any run)."""
+    if not Path(args.runs).is_dir():
+        raise ValueError(f"no runs folder at {args.runs} (set --runs or RNN_DEMO_RUNS)")
+    return RunManager(args.runs)
+
+
+def cmd_runs_list(args) -> int:
+    records = _runs_manager(args).list_runs()
+    print(f"{len(records)} run(s) in {args.runs}")
+    for r in records:
+        owner = f"visitor {r['owner'][:8]}" if isinstance(r.get("owner"), str) and \
+            len(r["owner"]) == 64 else "command line"
+        accuracy = " ".join(f"{k} {100 * r[k]:.2f}%" for k in ("best_val_acc", "test_acc") if r.get(k))
+        print(f"{r['id']}  {r['status']:<11} {r['device']:<8} {owner:<17} {accuracy}".rstrip())
+    return 0
+
+
+def cmd_runs_stop(args) -> int:
+    manager = _runs_manager(args)
+    for run_id in args.ids:
+        record = manager.stop(run_id)
+        if record["status"] not in ACTIVE:
+            print(f"{run_id}: already {record['status']}")
+        elif manager.get(run_id)["status"] == "stopped":
+            print(f"{run_id}: stopped")
+        else:
+            print(f"{run_id}: asked the app serving it to stop it ({record['status']}: "
+                  f"{'after its current step' if record['status'] == 'running' else 'when its turn comes'})")
+    return 0
+
+
+def cmd_runs_delete(args) -> int:
+    manager = _runs_manager(args)
+    for run_id in args.ids:
+        manager.delete(run_id)
+        print(f"{run_id}: deleted")
+    return 0
+
+
 def _add_training_options(p) -> None:
     add_options(p, RowRNNConfig, title="model: an option not given keeps the preset's value "
                                         "(the default shown is a new RowRNNConfig's)")
@@ -148,3 +191,15 @@ def register(sub) -> None:
     p = sub.add_parser("model-card", help="rewrite checkpoints/README.md from the checkpoints' metrics")
     p.add_argument("checkpoints", nargs="?", default="checkpoints")
     p.set_defaults(func=cmd_model_card)
+
+    p = sub.add_parser("runs", help="list, stop or delete the Training tab's runs, anyone's (the operator)")
+    actions = p.add_subparsers(dest="action", required=True)
+    for action, func, text in (("list", cmd_runs_list, "every run, newest first"),
+                               ("stop", cmd_runs_stop, "stop runs (a running one after its current step)"),
+                               ("delete", cmd_runs_delete, "delete finished runs' folders")):
+        a = actions.add_parser(action, help=text)
+        if action != "list":
+            a.add_argument("ids", nargs="+", metavar="RUN_ID")
+        a.add_argument("--runs", default=os.environ.get("RNN_DEMO_RUNS", "runs"),
+                       help="the runs folder (default: $RNN_DEMO_RUNS or ./runs)")
+        a.set_defaults(func=func)
