@@ -40,6 +40,7 @@ import torch
 from ..devices import device_label, resolve_device
 from .access import OPERATOR, Actor, NotYourRun, QuotaError, Quotas
 from .data import load_mnist
+from .export import TensorBoardLog, tensorboard_available
 from .fair_queue import FairQueue
 from .limits import MAX_PARAMS, check_size, training_bytes
 from .model import RowRNNConfig
@@ -80,6 +81,7 @@ class RunManager:
         self._splits: dict[str, object] = {}
         self._curves: dict[str, Curves] = {}
         self.version = 0                      # bumped on every change of any run.json
+        self._listing = (None, [])            # (key, records): list_runs' cache
         self._mark_interrupted()
 
     # ---- records ---------------------------------------------------------------------------
@@ -99,14 +101,21 @@ class RunManager:
             return record
 
     def list_runs(self) -> list[dict]:
-        """Every readable run, newest first."""
-        records = []
-        for path in self.root.glob("*/run.json"):
-            try:
-                records.append(self.get(path.parent.name))
-            except (ValueError, OSError):
-                continue                      # a foreign or half-deleted folder
-        return sorted(records, key=lambda r: r.get("created", ""), reverse=True)
+        """Every readable run, newest first (records to read, not to change).
+
+        Read again only when a run changed here (version) or a folder came or went (the runs
+        folder's mtime): every open page asks for this at every change, not every run.json.
+        """
+        key = (self.version, self.root.stat().st_mtime_ns)
+        if self._listing[0] != key:
+            records = []
+            for path in self.root.glob("*/run.json"):
+                try:
+                    records.append(self.get(path.parent.name))
+                except (ValueError, OSError):
+                    continue                      # a foreign or half-deleted folder
+            self._listing = (key, sorted(records, key=lambda r: r.get("created", ""), reverse=True))
+        return list(self._listing[1])
 
     def _mark_interrupted(self) -> None:
         """Runs a dead process left queued or running did not finish: say so."""
@@ -117,12 +126,15 @@ class RunManager:
 
     # ---- starting and stopping ---------------------------------------------------------------
     def start(self, model_config: RowRNNConfig, train_config: TrainConfig, name: str = "custom",
-              by: Actor = OPERATOR) -> dict:
+              by: Actor = OPERATOR, tensorboard: bool = False) -> dict:
         """Validate, write run.json and queue the run on its device; return its record at once.
 
         ValueError for a bad config or a run too big for the device (limits.check_size),
         QuotaError when `by` or the lab already has as many active runs as the quotas allow.
+        `tensorboard`: also write TensorBoard event files into the run's folder (export.py).
         """
+        if tensorboard and not tensorboard_available():
+            raise ValueError("TensorBoard logging needs the tensorboard package: pip install tensorboard")
         model_config = replace(model_config).validate()
         train_config = replace(train_config).validate()
         device = resolve_device(train_config.device)      # ValueError when CUDA is absent
@@ -140,7 +152,8 @@ class RunManager:
                   "train_config": train_config.to_dict(), "device": device_label(device),
                   "status": "queued", "reason": None, "created": now(), "started": None,
                   "ended": None, "params": params, "epochs_done": 0, "best_val_acc": None,
-                  "test_acc": None, "seconds": None, "owner": by.owner, "process": process_id()}
+                  "test_acc": None, "seconds": None, "owner": by.owner, "process": process_id(),
+                  "tensorboard": bool(tensorboard)}
         with self._lock:
             self.quotas.check(by, *self.usage(by))
             (self.root / run_id).mkdir()
@@ -261,7 +274,7 @@ class RunManager:
             curves = self._curves.setdefault(run_id, Curves())
             curves.advance(path)
             return replace(curves, steps=list(curves.steps), losses=list(curves.losses),
-                           epochs=list(curves.epochs))
+                           times=list(curves.times), epochs=list(curves.epochs))
 
     # ---- the worker -----------------------------------------------------------------------
     def _serve(self, key: str) -> None:
@@ -296,17 +309,20 @@ class RunManager:
     def _run(self, record: dict, key: str) -> None:
         run_id, folder = record["id"], self.root / record["id"]
         stop = self._stops.setdefault(run_id, StopSignal(folder / STOP_FILE))
-        t0 = time.time()
+        t0, tensorboard = time.time(), None
         with EventLog(folder / "metrics.jsonl") as log:
             try:
                 model = RowRNNConfig(**record["model_config"])        # does it still fit, now?
                 check_size(model, record["train_config"]["batch_size"], torch.device(key),
                            max_params=self.max_params)
-                events = train(RowRNNConfig(**record["model_config"]),
-                               TrainConfig(**record["train_config"]), self._splits_for(key),
+                if record.get("tensorboard"):
+                    tensorboard = TensorBoardLog(folder)               # events.out.tfevents.* here
+                events = train(model, TrainConfig(**record["train_config"]), self._splits_for(key),
                                out=folder / "checkpoint.pt", stop=stop, name=record["name"])
                 for event in events:
-                    log.write(event)
+                    stamped = log.write(event)
+                    if tensorboard is not None:
+                        tensorboard.write(stamped)
                     if event["kind"] == "epoch":
                         best = max(record["best_val_acc"] or 0.0, event["val_acc"])
                         record = self._update(run_id, epochs_done=event["epoch"], best_val_acc=best,
@@ -328,6 +344,8 @@ class RunManager:
                     torch.cuda.empty_cache()
             finally:
                 self._stops.pop(run_id, None)
+                if tensorboard is not None:
+                    tensorboard.__exit__()
 
 
 def _failure_reason(error: Exception) -> str:
