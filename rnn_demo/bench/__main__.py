@@ -1,12 +1,12 @@
-"""python -m rnn_demo.bench {train, time-to-accuracy, sketch, ui, polling} [options]; --help on each."""
+"""python -m rnn_demo.bench {train, time-to-accuracy, sketch, ui, polling, soak} [options]; --help on each."""
 
 import argparse
 import sys
 
-from . import polling, sketch, time_to_accuracy, train, ui
+from . import polling, sketch, soak, time_to_accuracy, train, ui
 
 BENCHMARKS = {"train": train, "time-to-accuracy": time_to_accuracy, "sketch": sketch, "ui": ui,
-              "polling": polling}
+              "polling": polling, "soak": soak}
 
 
 def main(argv=None) -> int:

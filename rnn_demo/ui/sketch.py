@@ -18,10 +18,12 @@ from ..checkpoints import CheckpointError
 from ..mnist.model import predict, row_probabilities
 from ..mnist.preprocess import EmptyDrawingError, ImageError, preprocess_sketch, preprocess_upload
 from ..mnist.registry import Listing, ModelRegistry
+from .timers import tick_while_visible
 
 CANVAS = 448                      # canvas pixels; the digit is scaled to 20 px whatever its size
 BRUSH_SIZE = 18                   # a ~36 px stroke on a digit ~300 px tall: ~2.4 px after boxing
 REFRESH_SECONDS = 4
+MAX_UPLOADS = 64                  # pictures read per upload; the rest are named, not read
 DRAW_A_DIGIT = "draw a digit"
 PREFIX_ROWS = ("**Row by row**: this model needs the whole image before it answers (it is "
                "bidirectional or pools over all rows), so each point is its answer to rows 1 to *t* "
@@ -161,7 +163,10 @@ def predict_files(registry: ModelRegistry, files, model_path):
             model = registry.model(entry.path)
         except CheckpointError as e:
             gr.Warning(str(e))
-    for f in files or []:
+    files = list(files or [])
+    if len(files) > MAX_UPLOADS:
+        gr.Warning(f"{len(files)} pictures uploaded; the first {MAX_UPLOADS} are read.")
+    for f in files[:MAX_UPLOADS]:
         path = Path(f if isinstance(f, str) else getattr(f, "name", str(f)))
         name = path.name
         try:
@@ -242,7 +247,7 @@ def build_sketch_tab(checkpoints: Path, runs: Path, tab=None):
                          elem_id="sketch-upload", scale=1)
         gallery = gr.Gallery(label="28x28 inputs and predictions", elem_id="sketch-gallery",
                              columns=6, height=260, object_fit="contain", fit_columns=False, scale=2)
-    timer = gr.Timer(REFRESH_SECONDS)
+    timer = gr.Timer(REFRESH_SECONDS)                 # the Sketch tab is the one shown first
 
     # ---- wiring ------------------------------------------------------------------------------
     sketch_outputs = [label, seen, rows_plot, rows_note, digit_state]
@@ -262,4 +267,5 @@ def build_sketch_tab(checkpoints: Path, runs: Path, tab=None):
     timer.tick(bind(refresh, registry), **refresh_io)
     if tab is not None:
         tab.select(bind(refresh, registry), **refresh_io)
+        tick_while_visible(timer, tab)
     return sketchpad

@@ -53,3 +53,39 @@ def test_browser_starts_a_cpu_run_watches_the_loss_grow_and_stops_it(app_url, pa
     assert wait_until(lambda: "Status: stopped" in status.inner_text(), 10), status.inner_text()
     runs = page.locator("#train-runs")
     assert wait_until(lambda: "stopped" in runs.inner_text(), 5)
+
+
+def test_a_reload_keeps_the_owner_who_can_still_stop_their_run_and_nobody_else_can(app_url, browser):
+    from conftest import ARTIFACTS
+    alice, bob = (browser.new_context(viewport={"width": 1400, "height": 1100}) for _ in range(2))
+    page = alice.new_page()
+    page.goto(app_url)
+    page.get_by_role("tab", name="Training").click()
+    page.locator("#train-model").get_by_text("Model", exact=True).click()   # open the model fields
+    choose(page, "train-preset", "rnn: RNN tanh 128 + Linear")
+    assert wait_until(lambda: page.locator('#train-cell input[value="rnn"]').is_checked(), 10)
+    page.locator("#train-epochs input").fill("20")
+    choose(page, "train-device", "cpu")
+    page.locator("#train-start").click()
+    status = page.locator("#train-status")
+    assert wait_until(lambda: re.search(r"Run (\S+-rnn-[0-9a-f]{6})", status.inner_text()), 10)
+    run_id = re.search(r"Run (\S+-rnn-[0-9a-f]{6})", status.inner_text()).group(1)
+
+    other = bob.new_page()                          # another browser: its own owner token
+    other.goto(app_url)
+    other.get_by_role("tab", name="Training").click(timeout=120_000)
+    assert wait_until(lambda: run_id in other.locator("#train-status").inner_text(), 45)
+    other.locator("#train-stop").click()
+    assert wait_until(lambda: "belongs to another visitor" in other.locator("#train-status").inner_text(), 10)
+    other.screenshot(path=str(ARTIFACTS / "test_another_browser_cannot_stop.png"), full_page=True)
+
+    page.reload()                                   # the same browser: its token is in localStorage
+    page.get_by_role("tab", name="Training").click(timeout=120_000)   # a reload re-renders every tab
+    status = page.locator("#train-status")
+    assert wait_until(lambda: run_id in status.inner_text(), 45)
+    assert wait_until(lambda: "you" in page.locator("#train-runs").inner_text(), 10)
+    page.locator("#train-stop").click()
+    assert wait_until(lambda: "Status: stopped" in status.inner_text(), 15), status.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "test_the_owner_stops_after_a_reload.png"), full_page=True)
+    alice.close()
+    bob.close()
