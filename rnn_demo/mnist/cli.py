@@ -190,9 +190,10 @@ def register(sub) -> None:
     p = sub.add_parser("train", help="train one preset on MNIST")
     p.add_argument("--preset", default="lstm", help=f"one of: {', '.join(PRESETS)}")
     p.add_argument("--out", default=None, help="checkpoint path (default: checkpoints/<preset>.pt)")
-    p.add_argument("--tensorboard", nargs="?", const=str(Path(os.environ.get("RNN_DEMO_RUNS", "runs")) / "tensorboard"),
-                   metavar="DIR", help="also write TensorBoard event files to DIR/<preset>-<time> (DIR "
-                   "default: $RNN_DEMO_RUNS/tensorboard or runs/tensorboard; needs pip install tensorboard)")
+    tensorboard_dir = Path(os.environ.get("RNN_DEMO_RUNS", "runs")) / "tensorboard"
+    p.add_argument("--tensorboard", nargs="?", const=str(tensorboard_dir), metavar="DIR",
+                   help="also write TensorBoard event files to DIR/<preset>-<time> (DIR default: "
+                        "$RNN_DEMO_RUNS/tensorboard or runs/tensorboard; needs pip install tensorboard)")
     _add_training_options(p)
     p.set_defaults(func=cmd_train)
 

@@ -108,7 +108,8 @@ class TensorBoardLog:
         if kind == "start":
             self._per_epoch = max(event["steps_per_epoch"], 1)
             for name in ("model_config", "train_config"):
-                self._writer.add_text(name, "    " + json.dumps(event[name], indent=1).replace("\n", "\n    "), 0)
+                text = json.dumps(event[name], indent=1).replace("\n", "\n    ")
+                self._writer.add_text(name, "    " + text, 0)           # indented: markdown code
         elif kind == "step":
             add("train/loss", event["loss"], event["step"], walltime=when)
         elif kind == "epoch":

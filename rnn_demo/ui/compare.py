@@ -114,7 +114,8 @@ def build_compare(manager: RunManager, choices: list) -> CompareSection:
         runs = gr.Dropdown(choices, value=[], multiselect=True, scale=3, allow_custom_value=True,
                            label="Compare runs", elem_id="train-compare")
         smoothing = gr.Slider(0, 0.99, value=DEFAULT_VIEW["smoothing"], step=0.01, label="Smoothing",
-                              info="exponential moving average; the raw curve stays faint behind",
+                              info="of the per-step training loss (exponential moving average); "
+                                   "the raw curve stays faint behind",
                               scale=2, elem_id="train-smoothing")
         with gr.Column(scale=1, min_width=180):
             log_scale = gr.Checkbox(DEFAULT_VIEW["log_scale"], label="Log scale (losses)",

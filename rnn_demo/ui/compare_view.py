@@ -4,8 +4,9 @@ Plain functions of Curves and run records; no widgets here (see ui/compare.py).
 
 Smoothing is TensorBoard's: an exponential moving average with weight w in [0, 1),
     s_t = w s_(t-1) + (1 - w) x_t,  s_(-1) = 0,  shown as s_t / (1 - w^(t+1))
-(the division removes the pull towards the zero start). The raw curve is drawn faintly behind
-the smoothed one in a lighter tint of the run's colour. A log scale plots log10 of the values
+(the division removes the pull towards the zero start), applied to the per-step training loss;
+the per-epoch curves have a few points each, none of them noise to smooth away. The raw curve
+is drawn faintly behind the smoothed one in a lighter tint of the run's colour. A log scale plots log10 of the values
 (Gradio's LinePlot has no log axis) and keeps the value itself for the tooltip.
 """
 
@@ -96,6 +97,7 @@ def metric_frame(runs: list, metric: str, x_axis: str, smoothing: float, log: bo
     Columns: x_axis, the y column (y_name), "run" (the series) and "value" (the value itself).
     """
     y_col, logged = y_name(metric, log), log and metric in LOGGABLE
+    smoothing = smoothing if metric == "training loss" else 0.0      # per-epoch curves: as measured
     frames, colour_map, legend = [], {}, []
     for (name, colour), curves in runs:
         x, y = series(curves, metric, x_axis)

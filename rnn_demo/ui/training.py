@@ -139,7 +139,7 @@ def reproduce(manager: RunManager, visitors: Visitors, epochs, device, who):
         note = (f"Queued {len(ids)} of the notebook's {len(NOTEBOOK_PRESETS)} experiments "
                 f"({', '.join(r['name'] for r in queued)}), {epochs} epochs each: a visitor may have "
                 f"{q.per_owner} runs queued or running, the lab {q.total}. Queue the rest as these finish.")
-    return status_text(manager, ids[0], note), ids[0], noted(note), gr.Dropdown(choices=ids, value=ids), who
+    return status_text(manager, ids[0], note), ids[0], noted(note), gr.Dropdown(value=ids, multiselect=True), who
 
 
 def select_run(compare, evt: gr.SelectData):
@@ -149,7 +149,7 @@ def select_run(compare, evt: gr.SelectData):
         return gr.skip(), gr.skip(), gr.skip()
     compare = list(compare or [])
     compare = compare if run_id in compare else compare + [run_id]
-    return run_id, {}, gr.Dropdown(value=compare)
+    return run_id, {}, gr.Dropdown(value=compare, multiselect=True)
 
 
 def delete(manager: RunManager, visitors: Visitors, watched, compare, who):
@@ -161,8 +161,8 @@ def delete(manager: RunManager, visitors: Visitors, watched, compare, who):
         manager.delete(watched, by=visitors.actor(who))
     except (ValueError, NotYourRun) as e:
         return f"**Not deleted:** {e}", gr.skip(), noted(f"**Not deleted:** {e}"), gr.skip(), who
-    note = f"Deleted run `{watched}`."
-    return note, None, noted(note), gr.Dropdown(value=[c for c in compare or [] if c != watched]), who
+    note, kept = f"Deleted run `{watched}`.", [c for c in compare or [] if c != watched]
+    return note, None, noted(note), gr.Dropdown(value=kept, multiselect=True), who
 
 
 # ---- the form: one component per config field, labels and help from the dataclasses ----------

@@ -36,10 +36,11 @@ def test_two_runs_compare_with_a_diff_and_a_run_exports_its_metrics(tmp_path):
                                       api_name="/train_compare")
         assert diff["headers"] == ["run", "lr", "final val acc", "test acc", "train time", "device"]
         assert [row[:2] for row in diff["data"]] == [[ids[0], 0.01], [ids[1], 0.003]]
-        loss = plots[0]["value"] if "value" in plots[0] else plots[0]
+        loss, val_loss, _ = (plot["value"] if "value" in plot else plot for plot in plots)
         assert loss["columns"] == ["epoch", "log10 loss", "run", "value"]
         series = {row[2] for row in loss["data"]}
         assert len(series) == 4 and sum(name.endswith("· raw") for name in series) == 2
+        assert len({row[2] for row in val_loss["data"]}) == 2        # per-epoch curves: not smoothed
 
         files = client.predict(api_name="/train_export")           # the run this session watches
         names = sorted(Path(f).name for f in files)

@@ -50,6 +50,8 @@ def test_the_raw_curve_is_drawn_faint_behind_the_smoothed_one_in_the_runs_colour
     smoothed = frame[frame["run"] == "abc123 gru"]
     assert list(smoothed["loss"]) == pytest.approx(ema(curves.losses, 0.6))
     assert faint("#000000", 0.3) == "#b2b2b2" and faint("#ffffff") == "#ffffff"
+    per_epoch, _, _ = metric_frame([(("abc123 gru", "#1f77b4"), curves)], "validation loss", "epoch", 0.6, False)
+    assert list(per_epoch["run"].unique()) == ["abc123 gru"]        # a few points each: not smoothed
 
 
 def test_a_log_scale_plots_log10_of_losses_and_keeps_the_value_for_the_tooltip(tmp_path):

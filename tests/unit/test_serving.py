@@ -68,3 +68,29 @@ def test_an_api_session_gets_a_token_at_its_first_action_and_keeps_it():
 def test_a_timer_runs_only_while_its_tab_is_shown():
     assert toggle("Training", Select("Training")).active is True
     assert toggle("Training", Select("Sketch")).active is False
+
+
+def test_the_tabs_handlers_act_as_the_sessions_visitor_and_operators_as_operators(tmp_path):
+    from rnn_demo.mnist.data import synthetic_splits
+    from rnn_demo.mnist.runs import RunManager
+    from rnn_demo.ui import training
+    from rnn_demo.ui.visitors import Visitors
+
+    manager = RunManager(tmp_path / "runs", splits_factory=lambda d: synthetic_splits(device=d))
+    visitors = Visitors("s" * 32, frozenset({"teacher"}))
+    form = {**training.preset_values("fast"), "epochs": 500, "batch_size": 64}
+    values = [form[f] for f in training.FORM]
+    status, watched, _, alice = training.start(manager, visitors, "fast", "cpu", *values, False, None)
+    assert status.startswith("**Run `") and is_token(alice["token"])      # an API session's first action
+    bob = ensure_who(None)
+    refused, _, bob_after = training.stop(manager, visitors, watched, bob)
+    assert "belongs to another visitor" in refused and bob_after == bob
+    assert manager.get(watched)["status"] in ("queued", "running")
+    teacher = {"token": ensure_who(None)["token"], "user": "teacher"}
+    assert visitors.actor(teacher).operator and not visitors.actor({**teacher, "user": "alice"}).operator
+    stopped, _, _ = training.stop(manager, visitors, watched, teacher)
+    assert "Not stopped" not in stopped
+    assert manager.wait(watched)["status"] == "stopped"
+    deleted = training.delete(manager, visitors, watched, [watched], bob)[0]
+    assert deleted.startswith("**Not deleted:**")
+    assert training.delete(manager, visitors, watched, [watched], alice)[0] == f"Deleted run `{watched}`."

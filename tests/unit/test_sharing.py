@@ -188,3 +188,16 @@ def test_quotas_come_from_the_environment_and_bad_values_are_named():
     with pytest.raises(ValueError, match=">= 1"):
         Quotas(per_owner=0).validate()
 
+
+
+def test_the_command_line_lists_and_deletes_anyones_runs(tmp_path, capsys):
+    from rnn_demo.cli import main
+    manager = RunManager(tmp_path / "runs", splits_factory=lambda d: synthetic_splits(n_train=64, device=d))
+    record = manager.wait(manager.start(TINY, quick(), by=ALICE)["id"])
+    assert main(["runs", "list", "--runs", str(tmp_path / "runs")]) == 0
+    listed = capsys.readouterr().out
+    assert "1 run(s)" in listed and record["id"] in listed and f"visitor {ALICE.owner[:8]}" in listed
+    assert main(["runs", "delete", record["id"], "--runs", str(tmp_path / "runs")]) == 0
+    assert not (tmp_path / "runs" / record["id"]).exists()
+    assert main(["runs", "list", "--runs", str(tmp_path / "nowhere")]) == 2
+    assert "no runs folder" in capsys.readouterr().err
