@@ -37,16 +37,18 @@ that **adds binary numbers** of any length, and a **training** bench to make you
 def build_app(checkpoints: Path = CHECKPOINTS, runs: Path = RUNS, data: Path = DATA, state: Path = STATE,
               quotas: Quotas | None = None, operators=frozenset(), synthetic: bool = False) -> gr.Blocks:
     """The whole app. `synthetic`: train on a small synthetic stand-in for MNIST (load tests)."""
-    # One run manager for the server: all browsers share the runs; per-user state is gr.State.
+    # One run manager for the server: all browsers share the runs; per-user state is gr.State,
+    # or gr.BrowserState keyed by this installation's secret when it must outlive a restart.
     factory = (lambda device: synthetic_splits(device=device)) if synthetic else None
     manager = RunManager(runs, splits_factory=factory, data_root=data,
                          quotas=quotas or Quotas.from_environ())
+    secret = installation_secret(state)
     with gr.Blocks(title="RNN lab", delete_cache=(UPLOADS_KEPT // 2, UPLOADS_KEPT)) as demo:
         gr.Markdown(INTRO)
-        visitors = Visitors(installation_secret(state), frozenset(operators))   # before the tabs
+        visitors = Visitors(secret, frozenset(operators))   # before the tabs: see ui/visitors.py
         with gr.Tabs():
             with gr.Tab("Sketch", id="sketch-tab") as sketch_tab:
-                build_sketch_tab(checkpoints, runs, tab=sketch_tab)
+                build_sketch_tab(checkpoints, runs, secret, tab=sketch_tab)
             with gr.Tab("Binary adder", id="adder-tab"):
                 build_adder_tab(checkpoints)
             with gr.Tab("Training", id="training-tab") as training_tab:

@@ -1,6 +1,7 @@
 """Command line: python -m rnn_demo COMMAND; each wing registers its own commands.
 
-    python -m rnn_demo train --preset lstm          # MNIST wing: train, evaluate, reproduce, model-card
+    python -m rnn_demo train --preset lstm          # MNIST wing: train, evaluate, reproduce, model-card,
+                                                    #   evaluate-folder, finetune
     python -m rnn_demo train-adder                  # adder wing: train-adder, evaluate-adder
 
 Expected failures (bad arguments, no GPU, unusable data or checkpoints, a diverging run) print
@@ -12,6 +13,7 @@ import sys
 
 from .adder import cli as adder_cli
 from .mnist import cli as mnist_cli
+from .mnist import runs_cli
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -19,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     mnist_cli.register(sub)
+    runs_cli.register(sub)
     adder_cli.register(sub)
     return parser
 

@@ -1,10 +1,13 @@
-"""Latency of the Sketch tab's work on CPU: preprocessing plus prediction, and the compare table.
+"""Latency of the Sketch tab: in process, through a browser's pen, and for a classroom of API users.
 
-    python -m rnn_demo.bench sketch [--checkpoints checkpoints] [--model best] [--repeats 50]
+    python -m rnn_demo.bench sketch [--model best] [--repeats 50]     # the server's work, in process
+    python -m rnn_demo.bench sketch --browser [--digits 40]           # pen-up -> settled label
+    python -m rnn_demo.bench sketch --users 50 [--drawings 4]         # concurrent gradio_client users
 
-Times what a stroke costs in process (the Gradio round trip and the browser are not included):
-a 448x448 RGBA sketch layer -> 28x28 -> one model's probabilities and per-row probabilities
-(target: median < 20 ms), and every shipped model's prediction for one digit (< 150 ms).
+In process it times what one answer costs the server: a drawing's strokes -> 28x28 -> the model's
+prediction and its row-by-row probabilities -> the answer's views (target: median <= 15 ms with
+the default model), and every model's prediction for the compare table. `--browser` and
+`--users` serve the app and measure from outside (see rnn_demo.bench.pen and .classroom).
 """
 
 import argparse
@@ -12,23 +15,13 @@ import statistics
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
-from PIL import Image, ImageDraw
 
 from ..mnist.model import predict, row_probabilities
-from ..mnist.preprocess import preprocess_sketch
+from ..mnist.preprocess import to_mnist
 from ..mnist.registry import ModelRegistry
-
-
-def sample_sketch(size: int = 448) -> dict:
-    """A hand-drawn-looking "4" on a transparent layer, as the Sketchpad sends it."""
-    layer = Image.new("RGBA", (size, size), (0, 0, 0, 0))
-    d = ImageDraw.Draw(layer)
-    s = size / 448
-    d.line([(150 * s, 80 * s), (120 * s, 250 * s), (300 * s, 250 * s)], "black", width=int(36 * s))
-    d.line([(260 * s, 110 * s), (250 * s, 380 * s)], "black", width=int(36 * s))
-    return {"background": None, "layers": [np.asarray(layer)], "composite": None}
+from ..mnist.strokes import rasterise
+from .pen_digits import as_canvas_value, pen_digits
 
 
 def median_ms(fn, repeats: int, warmup: int = 3) -> float:
@@ -46,18 +39,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--checkpoints", default="checkpoints",
                         help="folder of shipped checkpoints (default: checkpoints)")
     parser.add_argument("--model", default=None,
-                        help="model for the single-prediction timing (default: the Sketch tab's, "
+                        help="model for the single-answer timing (default: the Sketch tab's, "
                              "the most accurate)")
     parser.add_argument("--repeats", type=int, default=50, help="timed runs per measurement (default: 50)")
     parser.add_argument("--threads", type=int, default=0,
                         help="torch CPU threads (default: 0 = torch's choice); 1 avoids stalls "
                              "when other processes keep every core busy")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--browser", action="store_true",
+                      help="headless Chromium draws digits with the mouse; pen-up -> settled label")
+    mode.add_argument("--users", type=int, default=0, metavar="N",
+                      help="N concurrent gradio_client users send drawings")
+    parser.add_argument("--digits", type=int, default=40, help="--browser: digits to draw (default: 40)")
+    parser.add_argument("--drawings", type=int, default=4, help="--users: drawings per user (default: 4)")
 
 
 def run(args) -> int:
+    if args.browser:
+        from .pen import run as run_pen
+        return run_pen(args)
+    if args.users:
+        from .classroom import run as run_classroom
+        return run_classroom(args)
+    return run_in_process(args)
+
+
+def run_in_process(args) -> int:
+    from ..ui.sketch import predict as answer  # the tab's handler: views included
     if args.threads > 0:
         torch.set_num_threads(args.threads)
-
     registry = ModelRegistry(Path(args.checkpoints))
     listing = registry.scan()
     for warning in listing.warnings:
@@ -67,33 +77,30 @@ def run(args) -> int:
               "(python -m rnn_demo reproduce)")
         return 1
     entry = next((e for e in listing.entries if e.name == args.model), listing.default)
-    sketch = sample_sketch()
+    drawings = [as_canvas_value(strokes) for _, strokes in pen_digits(10)]
+    turn = iter(range(10**9))
+
+    def next_drawing():                       # each timed call reads the next of the ten digits
+        return drawings[next(turn) % len(drawings)]
+
     print(f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads, "
-          f"{len(listing.entries)} models, median of {args.repeats} runs")
-
-    t_pre = median_ms(lambda: preprocess_sketch(sketch), args.repeats)
+          f"{len(listing.entries)} models, median of {args.repeats} runs over 10 drawn digits")
+    t_pre = median_ms(lambda: to_mnist(rasterise(next_drawing())), args.repeats)
     model = registry.model(entry.path)
-
-    def one():
-        digit = preprocess_sketch(sketch)
-        row_probabilities(model, digit)[-1]          # the prediction is the last row, as in the tab
-
-    t_one = median_ms(one, args.repeats)
+    t_model = median_ms(lambda: row_probabilities(model, to_mnist(rasterise(next_drawing()))), args.repeats)
+    t_answer = median_ms(lambda: answer(registry, [next_drawing()], [entry.path]), args.repeats)
     for e in listing.entries:          # load every model once, outside the timing
         registry.model(e.path)
-
-    def compare():
-        digit = preprocess_sketch(sketch)
-        for e in registry.scan().entries:
-            predict(registry.model(e.path), digit)
-
-    t_compare = median_ms(compare, args.repeats)
-    print(f"preprocess (448x448 sketch -> 28x28):          {t_pre:7.2f} ms")
-    print(f"preprocess + {entry.name} prediction + row view:  {t_one:7.2f} ms   (target < 20 ms) "
-          f"{'OK' if t_one < 20 else 'SLOW'}")
-    print(f"compare table, {len(listing.entries)} models:                  {t_compare:7.2f} ms   "
-          f"(target < 150 ms) {'OK' if t_compare < 150 else 'SLOW'}")
-    if (t_one >= 20 or t_compare >= 150) and torch.get_num_threads() > 1:
-        print("slow with several threads: if other processes keep the cores busy (training), "
-              "small single-image runs stall on thread hand-offs; compare with --threads 1")
+    digit = to_mnist(rasterise(next_drawing()))
+    t_compare = median_ms(lambda: [predict(registry.model(e.path), digit) for e in registry.scan().entries],
+                          args.repeats)
+    print(f"strokes -> 28x28 (rasterise + MNIST boxing):        {t_pre:7.2f} ms")
+    print(f"  + {entry.name} prediction and row-by-row probabilities: {t_model:7.2f} ms")
+    print(f"whole answer (the tab's handler, views included):   {t_answer:7.2f} ms   "
+          f"(target <= 15 ms) {'OK' if t_answer <= 15 else 'SLOW'}")
+    print(f"compare table, {len(listing.entries)} models:                      {t_compare:7.2f} ms")
+    if t_answer > 15 and torch.get_num_threads() > 1:
+        print("slow with several threads: if other processes keep the cores busy, small "
+              "single-image runs stall on thread hand-offs; compare with --threads 1")
     return 0
+

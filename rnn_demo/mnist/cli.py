@@ -1,10 +1,11 @@
-"""MNIST commands: train, evaluate, reproduce, model-card, runs; registered by `rnn_demo.cli`.
+"""MNIST commands: train, evaluate, reproduce, model-card, evaluate-folder, finetune; see `rnn_demo.cli`.
 
     python -m rnn_demo train --preset lstm --epochs 3 --hidden-size 256
     python -m rnn_demo evaluate checkpoints/lstm.pt
     python -m rnn_demo reproduce --presets lstm,gru
     python -m rnn_demo model-card
-    python -m rnn_demo runs list                 # the Training tab's runs; stop ID..., delete ID...
+    python -m rnn_demo evaluate-folder my-digits/ --model lstm     # pictures named by label
+    python -m rnn_demo finetune --from checkpoints/lstm.pt --folder my-digits/ --out mine.pt
 
 The model and recipe options are the fields of RowRNNConfig and TrainConfig (see
 `rnn_demo.options`); an option not given keeps the preset's value.
@@ -15,18 +16,22 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import torch
 from tqdm import tqdm
 
 from ..devices import resolve_device
 from ..options import add_options, given
+from .adapt import AdaptConfig, adapt
 from .data import batches, load_mnist
 from .export import TensorBoardLog, tensorboard_available
+from .digit_files import read_pictures
 from .model import RowRNN, RowRNNConfig
 from .presets import PRESETS, get_preset
+from .registry import ModelRegistry
 from .report import write_model_card
 from .reproduce import Job, reproduce
-from .runs import ACTIVE, RunManager
+from .scoring import accuracy_table, score
 from .train import TrainConfig, train
 
 DRY_RUN_IMAGES = 1024
@@ -113,10 +118,101 @@ def cmd_evaluate(args) -> int:
             confusion += torch.bincount((labels * 10 + pred).cpu(), minlength=100).reshape(10, 10)
     acc = confusion.diag().sum().item() / confusion.sum().item()
     print(f"{args.checkpoint}: test accuracy {100 * acc:.2f}% on {confusion.sum().item():,} images")
+    print_confusion(confusion.tolist())
+    return 0
+
+
+def print_confusion(confusion) -> None:
+    """A 10x10 count table, rows: true digit, columns: predicted."""
     print("Confusion matrix (rows: true digit, columns: predicted)")
     print("     " + "".join(f"{j:>6}" for j in range(10)))
     for i in range(10):
-        print(f"{i:>5}" + "".join(f"{confusion[i, j].item():>6}" for j in range(10)))
+        print(f"{i:>5}" + "".join(f"{confusion[i][j]:>6}" for j in range(10)))
+
+
+def read_folder(path) -> tuple:
+    """(uint8 images (N, 28, 28), labels (N,), names) of the labelled pictures in a folder, zip or
+    file; one line on stderr per picture left out; ValueError when none can be read."""
+    found = read_pictures([path])
+    for line in found.problems:
+        print(f"skipped {line}", file=sys.stderr)
+    if not found.pictures:
+        raise ValueError(f"{path}: no labelled digit pictures could be read (name them my3.png or "
+                         "3_anything.png, or put them in folders 0/ ... 9/)")
+    images = torch.tensor(np.stack([(p.image * 255).round() for p in found.pictures]), dtype=torch.uint8)
+    labels = torch.tensor([p.label for p in found.pictures])
+    return images, labels, [p.name for p in found.pictures]
+
+
+def _registry(args) -> ModelRegistry:
+    return ModelRegistry(Path(args.checkpoints), Path(args.runs))
+
+
+def cmd_evaluate_folder(args) -> int:
+    images, labels, names = read_folder(args.folder)
+    registry = _registry(args)
+    if args.model == "all":
+        table, warnings = accuracy_table(registry, images, labels)
+        for line in warnings:
+            print(f"warning: {line}", file=sys.stderr)
+        print(f"{'model':<24} {'right':>9} {'accuracy':>9} {'MNIST test':>11}")
+        for row in table:
+            mnist = f"{100 * row.mnist_test_acc:.2f}%" if row.mnist_test_acc is not None else "?"
+            print(f"{row.name:<24} {f'{row.correct}/{row.total}':>9} {100 * row.accuracy:>8.1f}% {mnist:>11}")
+        return 0
+    if args.model and Path(args.model).is_file():
+        name, model = Path(args.model).stem, RowRNN.from_checkpoint(args.model)
+    else:
+        listing = registry.scan()
+        entry = listing.choose(args.model)
+        if entry is None:
+            known = ", ".join(e.name for e in listing.entries) or "none"
+            raise ValueError(f"no model {args.model!r}: give a checkpoint file or one of: {known}")
+        name, model = entry.name, registry.model(entry.path)
+    result = score(model, images, labels)
+    width = max(len(n) for n in names)
+    for shown, label, guess, confidence in zip(names, result.labels, result.predictions, result.confidences):
+        mark = "" if guess == label else "  <- misread"
+        print(f"{shown:<{width}}  label {label}  read {guess} ({100 * confidence:.0f}%){mark}")
+    if result.confusion is not None:
+        print_confusion(result.confusion)
+    print(f"{name}: {result.correct} of {len(labels)} right, accuracy {100 * result.accuracy:.1f}%")
+    return 0
+
+
+def _print_adapt_events(events):
+    """Print the adaptation's own events; pass the final run's on (to print_events)."""
+    for event in events:
+        if event["kind"] == "adapt":
+            print(f"Adapting {event['source']} to {event['digits']} digits: {event['protocol']} held-out "
+                  f"estimate, {event['runs']} runs of {event['steps']} steps (batch {event['batch_size']}, "
+                  f"{100 * event['my_share']:.0f}% my digits)")
+        elif event["kind"] == "fold":
+            print(f"  estimate run {event['fold']}/{event['folds']}: {event['correct']} of "
+                  f"{event['held_out']} held-out digits right ({event['seconds']:.1f} s)", flush=True)
+        else:
+            yield event
+
+
+def cmd_finetune(args) -> int:
+    config = AdaptConfig(**given(args, AdaptConfig)).validate()
+    images, labels, _ = read_folder(args.folder)
+    mnist = load_mnist(args.data, device=resolve_device(config.device),
+                       log=lambda m: print(m, file=sys.stderr))
+    end = print_events(_print_adapt_events(adapt(args.source, images, labels, mnist, config,
+                                                 out=Path(args.out))))
+    if end is None or end["status"] != "completed":
+        return 1
+    a = end["adapted"]
+    before = a["source_test_acc"]
+    print(f"{'':<18}{'before':>9}{'after':>9}")
+    print(f"{'held-out digits':<18}{100 * a['held_out_before']:>8.1f}%{100 * a['held_out_after']:>8.1f}%"
+          f"   {a['held_out']} digits, {a['protocol']}")
+    print(f"{'MNIST validation':<18}{100 * a['mnist_val_before']:>8.2f}%{100 * end['val_acc']:>8.2f}%"
+          f"   first {a['mnist_val_images']:,} images")
+    print(f"{'MNIST test':<18}{f'{100 * before:.2f}%' if before is not None else '?':>9}"
+          f"{100 * end['test_acc']:>8.2f}%   before: the source checkpoint's record")
+    print(f"Adaptation took {end['adapt_seconds']:.1f} s ({end['train_seconds']:.1f} s in the final run)")
     return 0
 
 
@@ -131,46 +227,6 @@ def cmd_reproduce(args) -> int:
 
 def cmd_model_card(args) -> int:
     print(write_model_card(args.checkpoints))
-    return 0
-
-
-def _runs_manager(args) -> RunManager:
-    """The runs folder the app uses, managed as the operator (who may stop or delete any run)."""
-    if not Path(args.runs).is_dir():
-        raise ValueError(f"no runs folder at {args.runs} (set --runs or RNN_DEMO_RUNS)")
-    return RunManager(args.runs)
-
-
-def cmd_runs_list(args) -> int:
-    records = _runs_manager(args).list_runs()
-    print(f"{len(records)} run(s) in {args.runs}")
-    for r in records:
-        owner = f"visitor {r['owner'][:8]}" if isinstance(r.get("owner"), str) and \
-            len(r["owner"]) == 64 else "command line"
-        accuracy = " ".join(f"{k} {100 * r[k]:.2f}%" for k in ("best_val_acc", "test_acc") if r.get(k))
-        print(f"{r['id']}  {r['status']:<11} {r['device']:<8} {owner:<17} {accuracy}".rstrip())
-    return 0
-
-
-def cmd_runs_stop(args) -> int:
-    manager = _runs_manager(args)
-    for run_id in args.ids:
-        record = manager.stop(run_id)
-        if record["status"] not in ACTIVE:
-            print(f"{run_id}: already {record['status']}")
-        elif manager.get(run_id)["status"] == "stopped":
-            print(f"{run_id}: stopped")
-        else:
-            print(f"{run_id}: asked the app serving it to stop it ({record['status']}: "
-                  f"{'after its current step' if record['status'] == 'running' else 'when its turn comes'})")
-    return 0
-
-
-def cmd_runs_delete(args) -> int:
-    manager = _runs_manager(args)
-    for run_id in args.ids:
-        manager.delete(run_id)
-        print(f"{run_id}: deleted")
     return 0
 
 
@@ -214,14 +270,24 @@ def register(sub) -> None:
     p.add_argument("checkpoints", nargs="?", default="checkpoints")
     p.set_defaults(func=cmd_model_card)
 
-    p = sub.add_parser("runs", help="list, stop or delete the Training tab's runs, anyone's (the operator)")
-    actions = p.add_subparsers(dest="action", required=True)
-    for action, func, text in (("list", cmd_runs_list, "every run, newest first"),
-                               ("stop", cmd_runs_stop, "stop runs (a running one after its current step)"),
-                               ("delete", cmd_runs_delete, "delete finished runs' folders")):
-        a = actions.add_parser(action, help=text)
-        if action != "list":
-            a.add_argument("ids", nargs="+", metavar="RUN_ID")
-        a.add_argument("--runs", default=os.environ.get("RNN_DEMO_RUNS", "runs"),
-                       help="the runs folder (default: $RNN_DEMO_RUNS or ./runs)")
-        a.set_defaults(func=func)
+    p = sub.add_parser("evaluate-folder", help="read labelled digit pictures (folder or zip) with a model")
+    p.add_argument("folder", help="pictures named my3.png or 3_anything.png, folders 0/ ... 9/, or a zip")
+    p.add_argument("--model", default=None,
+                   help="a checkpoint file, a model name, or 'all' for every model (default: the best)")
+    _add_model_folders(p)
+    p.set_defaults(func=cmd_evaluate_folder)
+
+    p = sub.add_parser("finetune", help="adapt a model to labelled digit pictures, mixed with MNIST")
+    p.add_argument("--from", dest="source", required=True, help="the row_rnn checkpoint to start from")
+    p.add_argument("--folder", required=True, help="labelled digit pictures: a folder or a zip")
+    p.add_argument("--out", required=True, help="where the adapted checkpoint goes")
+    add_options(p, AdaptConfig, title="adaptation")
+    p.add_argument("--data", default=None, help="MNIST root (default: $RNN_DEMO_DATA or ./data)")
+    p.set_defaults(func=cmd_finetune)
+
+
+def _add_model_folders(p) -> None:
+    p.add_argument("--checkpoints", default=os.environ.get("RNN_DEMO_CHECKPOINTS", "checkpoints"),
+                   help="shipped models (default: $RNN_DEMO_CHECKPOINTS or ./checkpoints)")
+    p.add_argument("--runs", default=os.environ.get("RNN_DEMO_RUNS", "runs"),
+                   help="training runs (default: $RNN_DEMO_RUNS or ./runs)")

@@ -203,13 +203,25 @@ def random_shift(images: torch.Tensor, max_shift: int, generator: torch.Generato
     return padded[batch, rows[:, :, None], cols[:, None, :]]
 
 
+def batch_count(n: int, batch_size: int) -> int:
+    """Batches in one pass over n images: ceil(n / batch_size), less one when the last would hold one image."""
+    count = -(-n // batch_size)
+    return count - 1 if count > 1 and n % batch_size == 1 else count
+
+
 def batches(x: torch.Tensor, y: torch.Tensor, batch_size: int, generator: torch.Generator | None = None,
             shuffle: bool = True, max_shift: int = 0):
-    """Yield (float images (B, 28, 28), labels (B,)) as randperm slices of device-resident data."""
+    """Yield (float images (B, 28, 28), labels (B,)) as randperm slices of device-resident data.
+
+    A last batch of one image joins the batch before it (which then holds batch_size + 1):
+    batch norm cannot train on a single image (PyTorch refuses: a variance over one value), and
+    merging, unlike dropping, still shows every image once per pass.
+    """
     n = len(x)
+    count = batch_count(n, batch_size)
     order = (torch.randperm(n, generator=generator) if shuffle else torch.arange(n)).to(x.device)
-    for i in range(0, n, batch_size):
-        idx = order[i:i + batch_size]
+    for b in range(count):
+        idx = order[b * batch_size:(b + 1) * batch_size if b < count - 1 else n]
         images = x[idx]
         if max_shift:
             images = random_shift(images, max_shift, generator)

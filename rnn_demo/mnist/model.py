@@ -150,8 +150,8 @@ def predict(model: RowRNN, digits) -> torch.Tensor:
         return torch.softmax(model(x), dim=-1)
 
 
-def row_probabilities(model: RowRNN, digit) -> torch.Tensor:
-    """(28, 28) -> (28, 10): class probabilities once rows 1..t have been read.
+def row_probabilities(model: RowRNN, digits) -> torch.Tensor:
+    """(28, 28) -> (28, 10), or (B, 28, 28) -> (B, 28, 10): class probabilities once rows 1..t are read.
 
     A model that reads as it goes (`RowRNNConfig.reads_as_it_goes`) answers from its state after
     row t. One that needs the whole image (bidirectional, pooled readout) is shown rows 1..t with
@@ -159,18 +159,43 @@ def row_probabilities(model: RowRNN, digit) -> torch.Tensor:
     Either way the last row is the model's answer to the full digit, so callers that need
     both take the prediction from it instead of running the model twice.
     """
-    x = torch.as_tensor(digit, dtype=torch.float32).unsqueeze(0)
+    x = torch.as_tensor(digits, dtype=torch.float32)
+    single = x.dim() == 2
+    x = x.unsqueeze(0) if single else x
     with torch.inference_mode():
         if model.config.reads_as_it_goes:
-            return torch.softmax(model.row_logits(x)[0], dim=-1)
-        rows = x.shape[1]
-        # Prefixes that end above the first inked row are all the blank image, and those that
-        # end below the last one are all the whole digit: run the blank plus the prefixes
-        # between, in one batch (a 20-row digit: 21 images, not 28; a blank canvas: 1).
-        inked = (x[0] != 0).any(dim=1).nonzero().flatten().tolist() or [0, -1]
+            probs = torch.softmax(model.row_logits(x), dim=-1)
+        else:
+            probs = _prefix_probabilities(model, x)
+    return probs[0] if single else probs
+
+
+def prefix_batch(digits: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(B, rows, 28) -> images (P, rows, 28) and index (B, rows): digit b cut after row t is images[index[b, t]].
+
+    Prefixes that end above a digit's first inked row are all the blank image, and those that
+    end below its last one are all the whole digit: the batch holds the blank image plus, per
+    digit, the prefixes between (a 20-row digit: 20 images, not 28; a blank digit: none).
+    """
+    B, rows, _ = digits.shape
+    images, index = [torch.zeros_like(digits[:1])], []
+    for digit in digits:
+        inked = (digit != 0).any(dim=1).nonzero().flatten().tolist()
+        if not inked:                              # a blank digit is the blank image throughout
+            index.append(torch.zeros(rows, dtype=torch.long))
+            continue
         first, last = inked[0], inked[-1]
         ends = torch.arange(first, last + 1)
         keep = (torch.arange(rows) <= ends[:, None]).unsqueeze(-1)   # (P, rows, 1)
-        probs = torch.softmax(model(torch.cat([torch.zeros_like(x), x * keep])), dim=-1)
-        index = (torch.arange(rows) - first + 1).clamp(0, len(ends))  # row t -> its image
-        return probs[index]
+        start = sum(len(i) for i in images)
+        images.append(digit * keep)
+        # Row t -> the blank image above the ink, its prefix within, the last prefix below.
+        index.append(torch.where(torch.arange(rows) < first, 0,
+                                 start + (torch.arange(rows) - first).clamp(max=len(ends) - 1)))
+    return torch.cat(images), torch.stack(index)
+
+
+def _prefix_probabilities(model: RowRNN, x: torch.Tensor) -> torch.Tensor:
+    """(B, rows, 28) -> (B, rows, 10): a whole-image model's answer to each digit cut after row t."""
+    images, index = prefix_batch(x)
+    return torch.softmax(model(images), dim=-1)[index]

@@ -7,7 +7,7 @@ as `notebook_acc`); `gru`, `fast` and `best` are ours.
 from dataclasses import dataclass, field, fields, replace
 
 from .model import RowRNNConfig
-from .train import TrainConfig
+from .train import TrainConfig, validate_configs
 
 MODEL_FIELDS = tuple(f.name for f in fields(RowRNNConfig))
 TRAIN_FIELDS = tuple(f.name for f in fields(TrainConfig))
@@ -32,7 +32,7 @@ class Preset:
             raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
         model = replace(self.model, **{k: v for k, v in overrides.items() if k in MODEL_FIELDS})
         train = replace(self.train, **{k: v for k, v in overrides.items() if k in TRAIN_FIELDS})
-        return model.validate(), train.validate()
+        return validate_configs(model, train)
 
 
 PRESETS: dict[str, Preset] = {p.name: p for p in [

@@ -28,6 +28,7 @@ class ModelEntry:
     source: str                 # "shipped" | "run"
     config: RowRNNConfig = field(compare=False, hash=False)
     metrics: dict = field(compare=False, hash=False)
+    run_id: str | None = None   # a training run's id (its folder), as the Training tab lists it
 
     @property
     def test_acc(self) -> float | None:
@@ -37,7 +38,9 @@ class ModelEntry:
     @property
     def label(self) -> str:
         acc = f"{100 * self.test_acc:.2f}%" if self.test_acc is not None else "accuracy unknown"
-        kind = "" if self.source == "shipped" else " (trained here)"
+        # Two runs of one preset and seed share name and accuracy: the run id tells them apart.
+        run = f", run {self.run_id}" if self.run_id else ""
+        kind = "" if self.source == "shipped" else f" (trained here{run})"
         return f"{self.name}{kind} · test {acc}"
 
 
@@ -88,7 +91,7 @@ class ModelRegistry:
             self._headers[key] = header
         return header
 
-    def _entry(self, path: Path, name: str, source: str) -> ModelEntry | None:
+    def _entry(self, path: Path, name: str, source: str, run_id: str | None = None) -> ModelEntry | None:
         header = self._header(path)
         if header["kind"] != "row_rnn":
             return None
@@ -96,7 +99,7 @@ class ModelRegistry:
             config = RowRNNConfig(**header["config"]).validate()
         except (TypeError, ValueError) as e:
             raise CheckpointError(f"{path}: config does not describe a RowRNN: {str(e)[:200]}") from e
-        return ModelEntry(name, str(path), source, config, dict(header["metrics"]))
+        return ModelEntry(name, str(path), source, config, dict(header["metrics"]), run_id)
 
     def scan(self) -> Listing:
         """All usable models, best test accuracy first, and a warning per unusable file."""
@@ -138,7 +141,7 @@ class ModelRegistry:
             return None, f"{run_dir}: run marked completed but has no checkpoint.pt"
         name = str(info.get("name") or info.get("id") or run_dir.name)
         try:
-            entry = self._entry(path, name, "run")
+            entry = self._entry(path, name, "run", run_id=run_dir.name)
         except (CheckpointError, OSError) as e:
             return None, str(e)
         if entry is None or entry.metrics.get("status") != "completed":

@@ -47,7 +47,7 @@ from .model import RowRNNConfig
 from .presets import NOTEBOOK_PRESETS, get_preset
 from .run_files import STOP_FILE, StopSignal, now, process_alive, process_id, run_dir, write_json
 from .run_log import Curves, EventLog
-from .train import TrainConfig, train
+from .train import TrainConfig, train, validate_configs
 
 ACTIVE = ("queued", "running")
 CUDA_LOG_EVERY = 10          # steps per loss read-back on a GPU: one device sync per 10 steps
@@ -135,8 +135,7 @@ class RunManager:
         """
         if tensorboard and not tensorboard_available():
             raise ValueError("TensorBoard logging needs the tensorboard package: pip install tensorboard")
-        model_config = replace(model_config).validate()
-        train_config = replace(train_config).validate()
+        model_config, train_config = validate_configs(replace(model_config), replace(train_config))
         device = resolve_device(train_config.device)      # ValueError when CUDA is absent
         key = _device_key(device)
         if device.type == "cuda":

@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from ..checkpoints import save_checkpoint
 from ..devices import device_label, resolve_device
 from ..options import option
-from .data import Splits, batches
+from .data import Splits, batch_count, batches
 from .model import RowRNN, RowRNNConfig, count_parameters
 
 OPTIMIZERS = ("adam", "adamw")
@@ -65,6 +65,16 @@ class TrainConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def validate_configs(model_config: RowRNNConfig, config: TrainConfig) -> tuple[RowRNNConfig, TrainConfig]:
+    """Both configs validated, plus the rules that need both; ValueError says what to change."""
+    model_config.validate()
+    config.validate()
+    if model_config.norm == "batch" and config.batch_size < 2:
+        raise ValueError("batch size 1 cannot train a model with batch norm (it normalises over "
+                         "the batch); use a batch size of at least 2, or norm 'layer'")
+    return model_config, config
 
 
 @torch.no_grad()
@@ -122,20 +132,26 @@ def _scheduler(optimizer, config: TrainConfig, total_steps: int):
 
 
 def train(model_config: RowRNNConfig, config: TrainConfig, splits: Splits, out=None,
-          stop: threading.Event | None = None, name: str = "custom"):
+          stop: threading.Event | None = None, name: str = "custom", init: dict | None = None,
+          extra_metrics: dict | None = None):
     """Train a RowRNN on `splits`, yielding events; save a checkpoint to `out` if given.
 
     Setting `stop` ends the run after the current step; the end event then has status
-    'stopped' and the metrics measured so far (no test accuracy).
+    'stopped' and the metrics measured so far (no test accuracy). To fine-tune, `init` is the
+    state dict to start from instead of fresh weights; `extra_metrics` (e.g. where the weights
+    came from) join the metrics of the end event and the checkpoint.
     """
-    config.validate()
-    model_config.validate()
+    validate_configs(model_config, config)
+    if model_config.norm == "batch" and len(splits.train_x) < 2:
+        raise ValueError("batch norm needs at least 2 training images")
     device = resolve_device(config.device)
     splits = splits.to(device)
     model = build_model(model_config, config.seed, device)
+    if init is not None:
+        model.load_state_dict(init)
     opt_cls = torch.optim.AdamW if config.optimizer == "adamw" else torch.optim.Adam
     optimizer = opt_cls(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    steps_per_epoch = math.ceil(len(splits.train_x) / config.batch_size)
+    steps_per_epoch = batch_count(len(splits.train_x), config.batch_size)
     scheduler = _scheduler(optimizer, config, steps_per_epoch * config.epochs)
     generator = torch.Generator().manual_seed(config.seed)
     params = count_parameters(model)
@@ -197,6 +213,7 @@ def train(model_config: RowRNNConfig, config: TrainConfig, splits: Splits, out=N
         "best_val_acc": max((h["val_acc"] for h in history), default=None),
         "epochs_done": len(history), "params": params, "device": device_label(device),
         "train_seconds": train_seconds, "history": history, "split_seed": splits.split_seed,
+        **(extra_metrics or {}),
     }
     path = None
     if out is not None:

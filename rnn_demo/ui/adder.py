@@ -54,7 +54,8 @@ def _parse_pair(a_text: str, b_text: str):
     try:
         return parse_binary(a_text, "A"), parse_binary(b_text, "B")
     except AdderInputError as e:
-        raise gr.Error(str(e), title="Not a binary number") from None
+        # A refused input is the user's to fix, not a server fault: no traceback in the log.
+        raise gr.Error(str(e), title="Not a binary number", print_exception=False) from None
 
 
 def _number_text(bits) -> str:
@@ -89,7 +90,7 @@ def train_new(hidden_size, max_length, steps):
         if not 1 <= config.steps <= 5000:
             raise ValueError(f"steps must be between 1 and 5000 here, got {config.steps}")
     except (TypeError, ValueError) as e:
-        raise gr.Error(str(e), title="Cannot train with these settings") from None
+        raise gr.Error(str(e), title="Cannot train with these settings", print_exception=False) from None
     losses, last_draw = [], 0.0
     for event in train_adder(model_config, config, name="your adder"):
         if event["kind"] == "step":
@@ -195,7 +196,9 @@ def build_adder_tab(checkpoints: Path) -> None:
                       [model_sum, true_sum], api_name="add", concurrency_limit=8)
     add_event.success(functools.partial(explain, checkpoints), [a, b, trained], [bits, carry],
                       api_visibility="private", concurrency_limit=8)
-    add_event.failure(lambda: ("", None), None, [bits, carry], api_visibility="private")
+    # A refused input clears every result view: no earlier sum next to the message.
+    add_event.failure(lambda: ("", "", "", None), None, [model_sum, true_sum, bits, carry],
+                      api_visibility="private")
     train.click(train_new, [hidden_size, max_length, steps],
                 [loss_plot, status, trained, generalisation, model_info],
                 api_name="train_adder", concurrency_limit=2, concurrency_id="adder-train"

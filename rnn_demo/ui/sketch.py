@@ -1,143 +1,155 @@
-"""The Sketch tab: draw a digit and watch each recurrent model read it, row by row.
+"""The Sketch tab: draw a digit and watch each recurrent model read it, row by row, as you draw.
+
+The canvas (`SketchCanvas`) sends its strokes about ten times a second while the pen moves and
+once at pen-up; `predict` answers each value with the top-3 label, the 28x28 the model saw and
+the probabilities after every row, drawn by the browser. Answers for many visitors are batched
+(one model call per model per batch) and an event of a page waits for its previous one, so an
+answer for an older drawing never replaces a newer one. The API takes a drawing or a picture.
 
 Handlers first (module level, the model registry passed in), then `build_sketch_tab`, which
 lays out and wires.
 """
 
 import functools
+import logging
 from pathlib import Path
 
 import gradio as gr
-import matplotlib
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 from PIL import Image
 
 from ..checkpoints import CheckpointError
-from ..mnist.model import predict, row_probabilities
-from ..mnist.preprocess import EmptyDrawingError, ImageError, preprocess_sketch, preprocess_upload
+from ..mnist.inside import inside_value
+from ..mnist.model import predict as predict_probabilities
+from ..mnist.model import row_probabilities
+from ..mnist.preprocess import EmptyDrawingError, ImageError, preprocess_upload
 from ..mnist.registry import Listing, ModelRegistry
+from ..mnist.strokes import StrokesError
+from .drawings import digit_from_value, version_of
+from .inside_view import RowInspector
+from .my_digits import build_my_digits
+from .sketch_canvas import SketchCanvas
+from .sketch_views import (
+    DIGIT_COLOURS,
+    DRAW_A_DIGIT,
+    PREFIX_ROWS,
+    ROWS_COLUMNS,
+    ROWS_HINT,
+    rows_frame,
+    seen_html,
+    top_classes,
+)
 from .timers import tick_while_visible
 
-CANVAS = 448                      # canvas pixels; the digit is scaled to 20 px whatever its size
-BRUSH_SIZE = 18                   # a ~36 px stroke on a digit ~300 px tall: ~2.4 px after boxing
 REFRESH_SECONDS = 4
 MAX_UPLOADS = 64                  # pictures read per upload; the rest are named, not read
-DRAW_A_DIGIT = "draw a digit"
-PREFIX_ROWS = ("**Row by row**: this model needs the whole image before it answers (it is "
-               "bidirectional or pools over all rows), so each point is its answer to rows 1 to *t* "
-               "with the rest left blank: the digit as if drawn only down to row *t*. Pick `rnn`, "
-               "`lstm`, `gru` or `fast` to watch a model's state change its mind as it reads.")
-ROWS_HINT = ("**Row by row**: the probability of each digit after the model has read rows 1 to "
-             "*t* (top to bottom). Early rows are ambiguous; watch it settle.")
+MAX_BATCH = 16                    # drawings answered by one model call
 COMPARE_HEADERS = ["model", "prediction", "confidence", "test accuracy"]
-
-# Gradio 6's Sketchpad mounts with no tool selected ("select the draw tool to start") and can
-# lose it again (Clear, a re-mounted tab). Whenever no tool is highlighted, pick the brush; a
-# tool the user chose (eraser, pan) is left alone. Installed once per page by an HTML block.
-SELECT_BRUSH_JS = """
-if (!window.__rnnSketchBrush) {
-  window.__rnnSketchBrush = true;
-  setInterval(() => {
-    const root = document.getElementById('sketchpad');
-    if (!root || !root.querySelector('canvas') || root.querySelector('button.highlight')) return;
-    const brush = root.querySelector('button[title="Brush"]') || root.querySelector('button.quite-round');
-    if (brush) brush.click();
-  }, 300);
-}
-"""
+_log = logging.getLogger(__name__)
 
 
-def _seen(digit: np.ndarray) -> Image.Image:
-    """The 28x28 input as the model sees it (white ink on black), enlarged with visible pixels."""
-    return Image.fromarray((digit * 255).astype(np.uint8)).resize((140, 140), Image.Resampling.NEAREST)
+def _answer_for(digit, rows, version, reads_as_it_goes: bool) -> tuple:
+    return (top_classes(rows[-1].tolist()), seen_html(digit, version), rows_frame(rows),
+            ROWS_HINT if reads_as_it_goes else PREFIX_ROWS)
 
 
-def _top3(probs) -> dict:
-    return {str(d): float(p) for d, p in enumerate(probs)}
+def _message(text: str, version=None) -> tuple:
+    return text, seen_html(None, version), None, ROWS_HINT
 
 
-def _rows_figure(rows=None) -> Figure | None:
-    """(28, 10) probabilities after each row -> a line per digit; the final top 3 stand out."""
-    if rows is None:
-        return None
-    rows = np.asarray(rows)
-    top = set(np.argsort(rows[-1])[-3:].tolist())
-    fig = Figure(figsize=(7, 3.3), dpi=100, layout="constrained")
-    ax = fig.add_subplot()
-    colours = matplotlib.colormaps["tab10"].colors
-    steps = np.arange(1, rows.shape[0] + 1)
-    for digit in range(rows.shape[1]):
-        strong = digit in top
-        ax.plot(steps, rows[:, digit], color=colours[digit], lw=2.4 if strong else 1.0,
-                alpha=1.0 if strong else 0.45, label=str(digit), zorder=3 if strong else 2)
-        peak = int(rows[:, digit].argmax())
-        if strong or rows[peak, digit] > 0.3:   # name the lines that matter, where they peak
-            ax.annotate(str(digit), (steps[peak], rows[peak, digit]), xytext=(0, 4),
-                        textcoords="offset points", ha="center", color=colours[digit],
-                        fontsize=11, fontweight="bold")
-    ax.set(xlim=(1, rows.shape[0] + 0.5), ylim=(0, 1.08), xlabel="rows read (top to bottom)",
-           ylabel="probability")
-    ax.grid(alpha=0.3)
-    ax.legend(title="digit", loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8,
-              title_fontsize=8, frameon=False)
-    return fig
+def predict(registry: ModelRegistry, drawings: list, models: list) -> tuple[list, list, list, list]:
+    """A batch of (drawing, model) -> lists of (top-3 label, 28x28 input, row-by-row rows, note).
+
+    A drawing is what `digit_from_value` reads: strokes, a picture file, an image array or a
+    Sketchpad value; a model is a path or a name from the model list.
+
+    The label is {digit: probability} for the three likeliest digits, or a message ("draw a
+    digit", what was wrong with the input, an unknown model); the rows are long-form
+    (row 1..28, probability in [0, 1], digit) for gr.LinePlot. Drawings for the same model go
+    through it in one batch.
+    """
+    answers: list = [None] * len(drawings)
+    groups: dict[str, list] = {}
+    listing = registry.scan()
+    for i, (value, key) in enumerate(zip(drawings, models)):
+        version = version_of(value)
+        try:
+            digit = digit_from_value(value)
+        except EmptyDrawingError:
+            answers[i] = _message(DRAW_A_DIGIT, version)
+            continue
+        except (StrokesError, ImageError) as e:
+            answers[i] = _message(str(e), version)
+            continue
+        entry = listing.choose(key)
+        if entry is None:
+            answers[i] = _message(f"unknown model {key!r}: pick one from the list" if key
+                                  else "no model available: train one first", version)
+            continue
+        groups.setdefault(entry.path, []).append((i, digit, version))
+    for path, items in groups.items():
+        try:
+            model = registry.model(path)
+        except CheckpointError as e:
+            for i, _, version in items:
+                answers[i] = _message(f"model unavailable, pick another: {e}", version)
+            continue
+        rows = row_probabilities(model, np.stack([digit for _, digit, _ in items]))
+        for (i, digit, version), digit_rows in zip(items, rows):
+            answers[i] = _answer_for(digit, digit_rows, version, model.config.reads_as_it_goes)
+    return tuple(list(column) for column in zip(*answers)) if answers else ([], [], [], [])
 
 
-def _warnings_md(listing: Listing) -> str:
-    if not listing.warnings and listing.entries:
-        return ""
-    lines = [f"- {w if len(w) <= 160 else w[:157] + '...'}" for w in listing.warnings]
-    if not listing.entries:
-        lines.insert(0, "**No trained model found.** Train one in the Training tab or run "
-                        "`python -m rnn_demo reproduce`.")
-    else:
-        lines.insert(0, "**Some checkpoints were left out:**")
-    return "\n".join(lines)
+def look_inside(registry: ModelRegistry, drawing, model, open_: bool = True):
+    """A drawing and a model -> every "look inside" view as JSON lists (shapes in `inside_value`).
 
-
-def read_digit(registry: ModelRegistry, digit, model_path):
-    """(label, rows plot, rows note) for a preprocessed digit and a chosen model."""
-    if digit is None:
-        return DRAW_A_DIGIT, _rows_figure(), ROWS_HINT
-    entry = registry.scan().choose(model_path)
-    if entry is None:
-        message = (f"unknown model {model_path!r}: pick one from the list" if model_path
-                   else "no model available: train one first")
-        return message, _rows_figure(), ROWS_HINT
+    Skipped mid-stroke, and while the view is closed in the page (`open_` False).
+    """
+    if not open_ or (isinstance(drawing, dict) and drawing.get("live")):
+        return gr.skip()
     try:
-        model = registry.model(entry.path)
-    except CheckpointError as e:
-        gr.Warning(str(e))
-        return "model unavailable: pick another", _rows_figure(), ROWS_HINT
-    digit = np.asarray(digit, dtype=np.float32)
-    rows = row_probabilities(model, digit)          # its last row is the prediction
-    note = ROWS_HINT if model.config.reads_as_it_goes else PREFIX_ROWS
-    return _top3(rows[-1].tolist()), _rows_figure(rows), note
-
-
-def predict_sketch(registry: ModelRegistry, sketch, model_path):
-    """Drawing + model -> top-3 label, the 28x28 input, the row-by-row plot, its note."""
-    try:
-        digit = preprocess_sketch(sketch)
+        digit = digit_from_value(drawing)
     except EmptyDrawingError:
-        return DRAW_A_DIGIT, None, _rows_figure(), ROWS_HINT, None
-    except ImageError as e:
-        return str(e), None, _rows_figure(), ROWS_HINT, None
-    label, rows, note = read_digit(registry, digit, model_path)
-    return label, _seen(digit), rows, note, digit.tolist()
+        return {"message": "Draw a digit to look inside."}
+    except (StrokesError, ImageError) as e:
+        return {"message": str(e)}
+    entry = registry.scan().choose(model)
+    if entry is None:
+        return {"message": f"unknown model {model!r}: pick one from the list"}
+    try:
+        loaded = registry.model(entry.path)
+    except CheckpointError as e:
+        return {"message": f"model unavailable, pick another: {e}"}
+    return inside_value(loaded, digit, entry.name, version_of(drawing))
 
 
-def compare_digit(registry: ModelRegistry, digit):
-    """Every available model's prediction for one preprocessed digit."""
-    if digit is None:
+def inspect_api(registry: ModelRegistry, drawing: dict | list | None, model: str | None = None) -> dict:
+    """Every "look inside" view of a drawing, for a model given by name or path (default: the best).
+
+    drawing: what /predict takes (strokes, a picture file, an image array or a Sketchpad value).
+    Returns JSON lists: hidden (layers, directions, 28, H) hidden states after each row; gates
+    (layers, directions, 28, G, H) in [0, 1], G = len(gate_names) (LSTM: input, forget, output;
+    GRU: reset, update; plain RNN: none); row_logits (28, 10) after rows 1..t; probabilities (10,);
+    importance (28,) occlusion importance in probability units; order (layers, directions, H)
+    units sorted by peak row; digit (28, 28) the input; or {"message": ...} when there is
+    nothing to read.
+    """
+    return look_inside(registry, drawing, model)
+
+
+def compare(registry: ModelRegistry, value):
+    """A drawing -> every available model's prediction and confidence (skipped mid-stroke)."""
+    if isinstance(value, dict) and value.get("live"):
+        return gr.skip()                 # the pen is still down: the table follows at pen-up
+    try:
+        digit = digit_from_value(value)
+    except (EmptyDrawingError, StrokesError, ImageError):
         return pd.DataFrame(columns=COMPARE_HEADERS)
-    digit = np.asarray(digit, dtype=np.float32)
     out = []
     for entry in registry.scan().entries:
         try:
-            probs = predict(registry.model(entry.path), digit)[0]
+            probs = predict_probabilities(registry.model(entry.path), digit)[0]
         except CheckpointError:
             continue
         acc = f"{100 * entry.test_acc:.2f}%" if entry.test_acc is not None else "?"
@@ -145,16 +157,23 @@ def compare_digit(registry: ModelRegistry, digit):
     return pd.DataFrame(out, columns=COMPARE_HEADERS)
 
 
-def compare_sketch(registry: ModelRegistry, sketch):
-    """Drawing -> a table of every available model's prediction and confidence."""
-    try:
-        return compare_digit(registry, preprocess_sketch(sketch))
-    except (EmptyDrawingError, ImageError):
-        return compare_digit(registry, None)
+def _seen(digit: np.ndarray) -> Image.Image:
+    """The 28x28 input as the model sees it (white ink on black), enlarged with visible pixels."""
+    return Image.fromarray((digit * 255).astype(np.uint8)).resize((140, 140), Image.Resampling.NEAREST)
+
+
+def _file_caption(name: str, error: Exception) -> str:
+    """'name: what was wrong', the file's own name once (errors from a file may already start with it)."""
+    message = str(error) or type(error).__name__
+    return message if message.startswith(f"{name}:") else f"{name}: {message}"
 
 
 def predict_files(registry: ModelRegistry, files, model_path):
-    """Uploaded pictures -> gallery of (28x28 input, 'name: prediction (confidence)')."""
+    """Uploaded pictures -> gallery of (28x28 input, caption), one item per file, in order.
+
+    A file that cannot be read gets a grey tile captioned with its own name (never the
+    server's temporary folder) and the reason; the rest of the batch is still answered.
+    """
     items = []
     model = None
     entry = registry.scan().choose(model_path)
@@ -168,16 +187,21 @@ def predict_files(registry: ModelRegistry, files, model_path):
         gr.Warning(f"{len(files)} pictures uploaded; the first {MAX_UPLOADS} are read.")
     for f in files[:MAX_UPLOADS]:
         path = Path(f if isinstance(f, str) else getattr(f, "name", str(f)))
-        name = path.name
+        name = path.name                  # Gradio keeps the uploaded file's own name
         try:
             digit = preprocess_upload(path)
         except (EmptyDrawingError, ImageError) as e:
-            items.append((Image.new("L", (140, 140), 60), f"{name}: {e}"))
+            items.append((Image.new("L", (140, 140), 60), _file_caption(name, e)))
+            continue
+        except Exception as e:  # a bug in one file's path must not sink the batch: logged, shown
+            _log.exception("reading the upload %s failed", name)
+            items.append((Image.new("L", (140, 140), 60),
+                          f"{name}: could not be read ({type(e).__name__}; see the server log)"))
             continue
         if model is None:
             items.append((_seen(digit), f"{name}: no such model {model_path!r}"))
             continue
-        probs = predict(model, digit)[0]
+        probs = predict_probabilities(model, digit)[0]
         items.append((_seen(digit), f"{int(probs.argmax())} ({100 * float(probs.max()):.0f}%)"
                                     f" {name}"))
     return items
@@ -196,50 +220,65 @@ def refresh(registry: ModelRegistry, current, known):
             gr.Markdown(warnings, visible=bool(warnings)))
 
 
-def build_sketch_tab(checkpoints: Path, runs: Path, tab=None):
-    """Build the tab's components and wire them; `tab` (the enclosing gr.Tab) refreshes on select."""
+def _warnings_md(listing: Listing) -> str:
+    if not listing.warnings and listing.entries:
+        return ""
+    lines = [f"- {w if len(w) <= 160 else w[:157] + '...'}" for w in listing.warnings]
+    if not listing.entries:
+        lines.insert(0, "**No trained model found.** Train one in the Training tab or run "
+                        "`python -m rnn_demo reproduce`.")
+    else:
+        lines.insert(0, "**Some checkpoints were left out:**")
+    return "\n".join(lines)
+
+
+# ---- layout and wiring -----------------------------------------------------------------------
+
+# Clear resets the answer in the browser at once, before the server's answer to the blank canvas.
+CLEAR_JS = "() => [{label: %r, confidences: null}, null]" % DRAW_A_DIGIT
+
+
+def build_sketch_tab(checkpoints: Path, runs: Path, secret: str, tab=None):
+    """Build the tab's components and wire them; `tab` (the enclosing gr.Tab) refreshes on select.
+
+    `secret` keys this installation's per-browser state (rnn_demo.ui.browser): my digits.
+    """
     registry = ModelRegistry(Path(checkpoints), Path(runs))   # a cache of files, shared by design
     listing = registry.scan()
     bind = functools.partial
 
-    # ---- layout ------------------------------------------------------------------------------
     gr.Markdown("Draw a digit; each model reads it **one row per time step**, top to bottom, "
-                "the way it was trained on MNIST.")
+                "the way it was trained on MNIST. The answer follows your pen.")
     warnings = _warnings_md(listing)
     warnings_md = gr.Markdown(warnings, visible=bool(warnings), elem_id="sketch-warnings")
     known = gr.State([[(e.label, e.path) for e in listing.entries], listing.warnings])
-    digit_state = gr.State(None)
-    gr.HTML("Undo and clear are at the canvas's top right, the eraser on its left.",
-            js_on_load=SELECT_BRUSH_JS, elem_id="sketch-tips", padding=False)
     with gr.Row():
         with gr.Column(scale=3):
-            sketchpad = gr.Sketchpad(
-                elem_id="sketchpad", label="Draw a digit", type="numpy", image_mode="RGBA",
-                canvas_size=(CANVAS, CANVAS), fixed_canvas=True, layers=False, transforms=(),
-                brush=gr.Brush(default_size=BRUSH_SIZE, colors=["#000000"], color_mode="fixed"),
-                eraser=gr.Eraser(default_size=BRUSH_SIZE * 2), height=CANVAS + 140)
-            with gr.Row():
-                model_dd = gr.Dropdown(
-                    choices=[(e.label, e.path) for e in listing.entries],
-                    value=listing.default.path if listing.default else None,
-                    label="Model", elem_id="sketch-model", scale=3,
-                    allow_custom_value=True)   # runs appear after start; handlers check the value
-                predict_btn = gr.Button("Predict", variant="primary", elem_id="sketch-predict",
-                                        scale=1)
+            sketch = SketchCanvas(elem_id="sketchpad", save_labels=range(10))
+            model_dd = gr.Dropdown(
+                choices=[(e.label, e.path) for e in listing.entries],
+                value=listing.default.path if listing.default else None,
+                label="Model", elem_id="sketch-model",
+                allow_custom_value=True)   # runs appear after start; handlers check the value
         with gr.Column(scale=2):
             label = gr.Label(num_top_classes=3, label="Prediction", elem_id="sketch-prediction",
                              value=DRAW_A_DIGIT)
-            seen = gr.Image(label="What the model sees (28x28)", elem_id="sketch-input",
-                            interactive=False, height=170, buttons=[])
-    with gr.Row():
-        with gr.Column(scale=3):
-            rows_plot = gr.Plot(label="Row by row", elem_id="sketch-rows", format="png")
-        with gr.Column(scale=2):
-            rows_note = gr.Markdown(ROWS_HINT, elem_id="sketch-rows-note")
-            compare = gr.Dataframe(pd.DataFrame(columns=COMPARE_HEADERS), label="Every model "
-                                   "on this drawing", elem_id="sketch-compare", interactive=False)
-            compare_btn = gr.Button("Compare all models", size="sm",
-                                    elem_id="sketch-compare-button")
+            with gr.Row():
+                seen = gr.HTML(seen_html(None), label="What the model sees (28x28)", show_label=True,
+                               container=True, elem_id="sketch-input", padding=True, min_width=170)
+                rows_note = gr.Markdown(ROWS_HINT, elem_id="sketch-rows-note")
+            rows_plot = gr.LinePlot(pd.DataFrame(columns=ROWS_COLUMNS), x="row", y="probability",
+                                    color="digit", color_map=DIGIT_COLOURS, x_lim=[1, 28], y_lim=[0, 1],
+                                    x_title="rows read (top to bottom)", title="Row by row",
+                                    tooltip=["digit", "row", "probability"], height=260,
+                                    elem_id="sketch-rows")
+    compare_df = gr.Dataframe(pd.DataFrame(columns=COMPARE_HEADERS), label="Every model on this drawing",
+                              elem_id="sketch-compare", interactive=False, max_height=260)
+    with gr.Accordion("Look inside: the hidden state, the gates and the rows that decided the answer",
+                      open=False, elem_id="sketch-inside-box") as inside_box:
+        inside = RowInspector(elem_id="sketch-inside")
+    inside_open = gr.State(False)
+    build_my_digits(registry, secret, sketch, model_dd)
     gr.Markdown("**Upload** photos or scans of handwritten digits (dark on light or light on "
                 "dark); each is cropped, boxed and centred like MNIST.")
     with gr.Row():
@@ -249,18 +288,30 @@ def build_sketch_tab(checkpoints: Path, runs: Path, tab=None):
                              columns=6, height=260, object_fit="contain", fit_columns=False, scale=2)
     timer = gr.Timer(REFRESH_SECONDS)                 # the Sketch tab is the one shown first
 
-    # ---- wiring ------------------------------------------------------------------------------
-    sketch_outputs = [label, seen, rows_plot, rows_note, digit_state]
-    sketchpad.change(bind(predict_sketch, registry), [sketchpad, model_dd], sketch_outputs, api_name="predict",
-                     trigger_mode="always_last", show_progress="hidden").then(
-        bind(compare_digit, registry), [digit_state], [compare], api_visibility="private",
-        show_progress="hidden")
-    predict_btn.click(bind(predict_sketch, registry), [sketchpad, model_dd], sketch_outputs,
-                      api_visibility="private").then(
-        bind(compare_digit, registry), [digit_state], [compare], api_visibility="private")
-    model_dd.change(bind(read_digit, registry), [digit_state, model_dd], [label, rows_plot, rows_note],
-                    api_visibility="private", show_progress="hidden")
-    compare_btn.click(bind(compare_sketch, registry), [sketchpad], [compare], api_name="compare")
+    answer = [label, seen, rows_plot, rows_note]
+    inside_io = dict(inputs=[sketch, model_dd, inside_open], outputs=[inside], show_progress="hidden",
+                     trigger_mode="always_last")
+    answered = sketch.change(bind(predict, registry), [sketch, model_dd], answer, api_name="predict",
+                             batch=True, max_batch_size=MAX_BATCH, trigger_mode="always_last",
+                             show_progress="hidden", concurrency_limit=1, concurrency_id="sketch-answer")
+    answered.then(bind(compare, registry), [sketch], [compare_df], api_name="compare",
+                  show_progress="hidden", trigger_mode="always_last")
+    # Clear drops an answer still on its way (to the drawing before), so it cannot follow the reset.
+    sketch.clear(None, None, [label, rows_plot], js=CLEAR_JS, show_progress="hidden", queue=False)
+    answered.then(bind(look_inside, registry), api_visibility="private", **inside_io)
+    inside_box.expand(lambda: True, None, inside_open, api_visibility="private", queue=False).then(
+        bind(look_inside, registry), api_visibility="private", **inside_io)
+    inside_box.collapse(lambda: False, None, inside_open, api_visibility="private", queue=False)
+
+    def inspect(drawing: dict | list | None, model: str | None = None) -> dict:   # gr.api reads the hints
+        return inspect_api(registry, drawing, model)
+
+    inspect.__doc__ = inspect_api.__doc__
+    gr.api(inspect, api_name="inspect")
+    model_dd.change(bind(predict, registry), [sketch, model_dd], answer, batch=True,
+                    max_batch_size=MAX_BATCH, api_visibility="private", show_progress="hidden",
+                    concurrency_id="sketch-answer").then(
+        bind(look_inside, registry), api_visibility="private", **inside_io)
     upload.change(bind(predict_files, registry), [upload, model_dd], [gallery], api_name="predict_files")
     refresh_io = dict(inputs=[model_dd, known], outputs=[model_dd, known, warnings_md],
                       api_visibility="private", show_progress="hidden")
@@ -268,4 +319,4 @@ def build_sketch_tab(checkpoints: Path, runs: Path, tab=None):
     if tab is not None:
         tab.select(bind(refresh, registry), **refresh_io)
         tick_while_visible(timer, tab)
-    return sketchpad
+    return sketch

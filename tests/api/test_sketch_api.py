@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
@@ -31,34 +32,104 @@ def sketch_value(path):
     return {"background": None, "layers": [handle_file(path)], "composite": None}
 
 
-def test_api_predict_reads_a_drawn_one_and_shows_what_the_model_saw(client, tmp_path):
-    one = layer_png(tmp_path, lambda d: d.line([(230, 60), (215, 390)], "black", width=36))
-    label, seen, rows, note = client.predict(sketch_value(one), SHIPPED[0].path, api_name="/predict")
-    assert label["label"] == "1", label
+ONE = [[(230, 60), (222, 200), (215, 390)]]                    # a "1" in 448x448 canvas pixels
+SEVEN = [[(100, 70), (340, 70), (170, 390)]]
+
+
+def strokes(lines, brush=36, **extra):
+    return {"width": 448, "height": 448, "brush": brush, "version": 7,
+            "strokes": [{"points": [list(p) for p in line], "erase": False} for line in lines], **extra}
+
+
+def picture(tmp_path, lines, name="digit.png", brush=36) -> str:
+    """The same strokes drawn by PIL as black ink on white paper."""
+    paper = Image.new("L", (448, 448), 255)
+    draw = ImageDraw.Draw(paper)
+    for line in lines:
+        draw.line(line, fill=0, width=brush, joint="curve")
+    paper.save(tmp_path / name)
+    return str(tmp_path / name)
+
+
+def top(label) -> str:
+    return label["label"]
+
+
+def test_api_predict_reads_drawn_strokes_and_shows_what_the_model_saw(client):
+    label, seen, rows, note = client.predict(strokes(ONE), SHIPPED[0].path, api_name="/predict")
+    assert top(label) == "1", label
     assert len(label["confidences"]) == 3 and label["confidences"][0]["confidence"] > 0.5
-    assert Image.open(seen).size == (140, 140)       # the 28x28 input, enlarged 5x
-    assert rows is not None                            # every model gets a row-by-row plot
+    assert 'data-version="7"' in seen and "data:image/png;base64," in seen  # the 28x28, inline
+    assert rows["columns"] == ["row", "probability", "digit"]
+    assert len(rows["data"]) == 28 * 10                  # every row, every digit, drawn by the browser
     assert ("whole image" in note) == (not SHIPPED[0].config.reads_as_it_goes), note
 
 
+def test_api_predict_gives_the_same_answer_for_strokes_a_file_an_array_and_a_sketchpad(client, tmp_path):
+    from gradio_client import handle_file
+    path = picture(tmp_path, SEVEN)
+    layer = Image.new("RGBA", (448, 448), (0, 0, 0, 0))
+    ImageDraw.Draw(layer).line(SEVEN[0], fill="black", width=36, joint="curve")
+    layer.save(tmp_path / "layer.png")
+    answers = [client.predict(value, SHIPPED[0].path, api_name="/predict")[0] for value in (
+        strokes(SEVEN), handle_file(path), np.asarray(Image.open(path)).tolist(),
+        sketch_value(str(tmp_path / "layer.png")))]
+    assert {top(a) for a in answers} == {"7"}, answers
+    confidences = [a["confidences"][0]["confidence"] for a in answers]
+    assert max(confidences) - min(confidences) < 0.05, confidences
+
+
 def test_api_predict_asks_for_a_digit_on_an_empty_canvas(client, tmp_path):
-    empty = layer_png(tmp_path, lambda d: None)
-    label, seen, _, _ = client.predict(sketch_value(empty), SHIPPED[0].path, api_name="/predict")
-    assert label["label"] == "draw a digit" and not label.get("confidences")
-    assert seen is None
+    for empty in (strokes([]), sketch_value(layer_png(tmp_path, lambda d: None)), None):
+        label, seen, rows, _ = client.predict(empty, SHIPPED[0].path, api_name="/predict")
+        assert top(label) == "draw a digit" and not label.get("confidences")
+        assert "data:image" not in seen and not (rows or {}).get("data")
 
 
-def test_api_predict_takes_a_model_by_name_and_refuses_an_unknown_one(client, tmp_path):
-    one = layer_png(tmp_path, lambda d: d.line([(230, 60), (215, 390)], "black", width=36))
-    label, *_ = client.predict(sketch_value(one), SHIPPED[-1].name, api_name="/predict")
-    assert label["label"].isdigit()
-    label, *_ = client.predict(sketch_value(one), "no-such-model", api_name="/predict")
-    assert "unknown model" in label["label"] and not label.get("confidences")
+@pytest.mark.parametrize("value, message", [
+    ({"width": 448, "height": 448, "strokes": "not a list"}, "strokes must be a list"),
+    ({"width": 0, "height": 448, "strokes": []}, "width must be between 1 and 4096"),
+    ({"width": 448, "height": 448, "strokes": [{"points": [[1, "x"]]}]}, "pairs of numbers"),
+    ({"width": 448, "height": 448, "strokes": [{"points": [[-5, 10], [20, 30]]}]}, ">= 0"),
+    ({"width": 448, "height": 448, "strokes": [{"points": [[i % 400, 9] for i in range(20_001)]}]},
+     "more than 20,000 points"),
+    ({"path": "/etc/passwd"}, "not a drawing or a picture"),
+    ({"background": {"path": "/etc/passwd"}, "layers": [], "composite": None}, "send pictures as files"),
+    ("hello", "not a drawing or a picture"),
+])
+def test_api_predict_answers_bad_input_with_a_message_and_keeps_working(client, value, message):
+    label, *_ = client.predict(value, SHIPPED[0].path, api_name="/predict")
+    assert message in top(label) and not label.get("confidences"), label
+    label, *_ = client.predict(strokes(ONE), SHIPPED[0].path, api_name="/predict")
+    assert top(label) == "1"                                  # the next drawing works
+
+
+def test_api_predict_takes_a_model_by_name_and_refuses_an_unknown_one(client):
+    label, *_ = client.predict(strokes(ONE), SHIPPED[-1].name, api_name="/predict")
+    assert top(label).isdigit()
+    label, *_ = client.predict(strokes(ONE), "no-such-model", api_name="/predict")
+    assert "unknown model" in top(label) and not label.get("confidences")
+
+
+def seven_photo(tmp_path, name="my7.png") -> Path:
+    """A photo of a 7: dark ink on light paper, no transparency."""
+    seven = Image.new("L", (300, 400), 230)
+    ImageDraw.Draw(seven).line([(60, 70), (240, 70), (120, 350)], fill=25, width=28)
+    seven.save(tmp_path / name)
+    return tmp_path / name
+
+
+def test_api_predict_reads_a_digit_in_the_background_or_the_composite(client, tmp_path):
+    from gradio_client import handle_file
+    seven, blank = str(seven_photo(tmp_path)), layer_png(tmp_path, lambda d: None)
+    for value in ({"background": handle_file(seven), "layers": [], "composite": None},
+                  {"background": None, "layers": [handle_file(blank)], "composite": handle_file(seven)}):
+        label, *_ = client.predict(value, SHIPPED[0].path, api_name="/predict")
+        assert label["label"] == "7", (value, label)
 
 
 def test_api_compare_lists_every_shipped_model(client, tmp_path):
-    one = layer_png(tmp_path, lambda d: d.line([(230, 60), (215, 390)], "black", width=36))
-    table = client.predict(sketch_value(one), api_name="/compare")
+    table = client.predict(strokes(ONE), api_name="/compare")
     names = [row[0] for row in table["data"]]
     assert set(names) >= {e.name for e in SHIPPED}
     assert all(row[2].endswith("%") for row in table["data"])
@@ -66,17 +137,19 @@ def test_api_compare_lists_every_shipped_model(client, tmp_path):
 
 def test_api_predict_files_answers_every_file_even_a_broken_one(client, tmp_path):
     from gradio_client import handle_file
-    seven = Image.new("L", (300, 400), 230)                      # a photo: dark ink on paper
-    ImageDraw.Draw(seven).line([(60, 70), (240, 70), (120, 350)], fill=25, width=28)
-    seven.save(tmp_path / "my7.png")
+    seven_photo(tmp_path)
+    Image.open(tmp_path / "my7.png").convert("RGB").convert("LAB").save(tmp_path / "lab7.tif")
     (tmp_path / "broken.png").write_text("not a picture")
-    gallery = client.predict([handle_file(str(tmp_path / "my7.png")),
-                              handle_file(str(tmp_path / "broken.png"))],
+    gallery = client.predict([handle_file(str(tmp_path / "broken.png")),
+                              handle_file(str(tmp_path / "lab7.tif")),
+                              handle_file(str(tmp_path / "my7.png"))],
                              SHIPPED[0].path, api_name="/predict_files")
     captions = [item["caption"] for item in gallery]
-    assert len(captions) == 2
-    assert captions[0].startswith("7 ") and "my7.png" in captions[0]
-    assert "broken.png" in captions[1] and "not an image" in captions[1]
+    assert len(captions) == 3
+    assert captions[0].startswith("broken.png: not an image")    # its own name, no server path
+    assert "/" not in captions[0] and "gradio" not in captions[0]
+    assert captions[1].startswith("7 ") and captions[1].endswith("lab7.tif")
+    assert captions[2].startswith("7 ") and captions[2].endswith("my7.png")
 
 
 def test_api_predict_files_refuses_a_non_image_file_type_clearly(client, tmp_path):

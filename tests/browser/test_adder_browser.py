@@ -23,6 +23,10 @@ def test_browser_types_two_numbers_and_reads_the_sum(page, app_url):
     page.locator("#adder-b textarea").fill("12")
     page.locator("#adder-run").click()
     page.get_by_text("'2' at position 2").first.wait_for()
+    # a refused input clears the earlier sum: no stale answer next to the message
+    page.wait_for_function("document.querySelector('#adder-sum textarea').value === ''")
+    assert page.locator("#adder-truth textarea").input_value() == ""
+    assert "sum bits" not in page.locator("#adder-bits").inner_text()
 
 
 def test_browser_trains_a_new_adder_and_uses_it(page, app_url):

@@ -35,6 +35,17 @@ def test_bad_input_gives_a_message_naming_the_character_and_position():
         add(CHECKPOINTS, "1" * 4097, "1", None)
 
 
+def test_a_refused_input_is_not_logged_as_a_server_error():
+    """Gradio prints a traceback for every gr.Error unless told not to; a typo is no server fault."""
+    for a, b in (("10x1", "1"), ("", "1"), ("1" * 5000, "1")):
+        with pytest.raises(gr.Error) as refused:
+            add(CHECKPOINTS, a, b, None)
+        assert refused.value.print_exception is False
+    with pytest.raises(gr.Error) as refused:
+        list(train_new(0, 4, 50))
+    assert refused.value.print_exception is False
+
+
 def test_a_missing_adder_is_reported_not_crashed(tmp_path):
     with pytest.raises(gr.Error, match="No adder is loaded"):
         add(tmp_path, "1", "1", None)

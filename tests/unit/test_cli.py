@@ -15,6 +15,7 @@ from rnn_demo.mnist.presets import get_preset
     (["train", "--epochs", "0"], "epochs must be between 1 and 1000"),
     (["train", "--device", "cuda"], "no CUDA GPU is available"),
     (["evaluate", "/nonexistent/model.pt"], "no such checkpoint"),
+    (["train", "--preset", "rnn-bn-mlp", "--batch-size", "1"], "batch size 1 cannot train"),
 ])
 def test_bad_arguments_exit_nonzero_with_one_line(argv, message, capsys, monkeypatch):
     monkeypatch.setattr("torch.cuda.is_available", lambda: False)
@@ -77,7 +78,7 @@ def test_every_command_explains_itself(argv, capsys):
     assert exit_.value.code == 0 and "usage: python -m rnn_demo" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("name", ["train", "time-to-accuracy", "sketch", "ui"])
+@pytest.mark.parametrize("name", ["train", "time-to-accuracy", "sketch", "ui", "my-digits"])
 def test_every_benchmark_explains_itself(name, capsys):
     from rnn_demo.bench.__main__ import main as bench_main
     for argv in (["--help"], [name, "--help"]):

@@ -4,7 +4,14 @@ import pytest
 import torch
 
 from rnn_demo.mnist import data
-from rnn_demo.mnist.data import DataError, batches, ensure_mnist, random_shift, synthetic_splits
+from rnn_demo.mnist.data import (
+    DataError,
+    batch_count,
+    batches,
+    ensure_mnist,
+    random_shift,
+    synthetic_splits,
+)
 
 
 def test_checksum_mismatch_names_the_file_and_keeps_it(tmp_path):
@@ -45,6 +52,14 @@ def test_batches_cover_every_sample_once_per_epoch():
     images, _ = next(batches(s.train_x, s.train_y, 32, torch.Generator()))
     assert images.dtype == torch.float32 and images.shape == (32, 28, 28)
     assert 0 <= images.min() and images.max() <= 1
+
+
+@pytest.mark.parametrize("n, batch_size", [(97, 32), (513, 512), (1024, 341), (33, 32)])
+def test_a_last_batch_of_one_joins_the_batch_before_it(n, batch_size):
+    s = synthetic_splits(n_train=n)
+    sizes = [len(y) for _, y in batches(s.train_x, torch.arange(n), batch_size, torch.Generator())]
+    assert 1 not in sizes and sum(sizes) == n                 # batch norm needs two; no image dropped
+    assert sizes[-1] == batch_size + 1 and len(sizes) == batch_count(n, batch_size)
 
 
 def test_random_shift_moves_ink_by_at_most_the_limit_and_keeps_shape():

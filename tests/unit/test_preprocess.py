@@ -7,11 +7,15 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+from drawn import TWOS, drawn_ink, read
 from rnn_demo.mnist.preprocess import (
+    MIN_WIDTH,
     EmptyDrawingError,
     ImageError,
     preprocess_sketch,
     preprocess_upload,
+    stroke_width,
+    to_mnist,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -142,5 +146,36 @@ def test_huge_image_is_downscaled_first_in_bounded_time(tmp_path):
     assert ink_box(digit)[1] - ink_box(digit)[0] == 20
 
 
+# ---- stroke width: thin pens are brought to MNIST's width (about 2 px by stroke_width) ----------
 
+def test_stroke_width_of_a_long_bar_is_its_width():
+    bar = np.zeros((60, 60), np.float32)
+    bar[5:55, 20:24] = 1.0
+    assert stroke_width(bar) == pytest.approx(4.0, rel=0.1)
+
+
+@pytest.mark.parametrize("canvas, pens", [(200, (1, 3)), (800, (1, 2, 4, 8)), (1600, (2, 6))])
+def test_thin_pens_come_out_as_wide_as_mnist_strokes(canvas, pens):
+    for digit in (0, 2, 7):
+        for pen in pens:
+            width = stroke_width(to_mnist(drawn_ink(digit, canvas, pen)))
+            assert 1.5 <= width <= 2.6, (digit, canvas, pen, width)
+
+
+def test_pens_as_wide_as_mnist_strokes_are_left_as_drawn():
+    for digit in (0, 4, 8):
+        widths = [stroke_width(to_mnist(drawn_ink(digit, 800, pen))) for pen in (56, 70, 90)]
+        assert MIN_WIDTH <= widths[0] < widths[1] < widths[2], (digit, widths)   # a bolder pen shows
+
+
+def test_every_digit_drawn_with_a_thin_pen_is_read():
+    for canvas, pen in ((800, 2), (1600, 2), (300, 1)):
+        seen = [to_mnist(drawn_ink(digit, canvas, pen)) for digit in range(10)]
+        assert read(*seen) == list(range(10)), (canvas, pen)
+
+
+def test_the_reported_thin_twos_are_read_as_twos():
+    """A "2" drawn in four ways with a 2 px pen on an 800x800 canvas (was read as 1 or 7)."""
+    for canvas in (800, 448):
+        assert read(*(to_mnist(drawn_ink(two, canvas, 2)) for two in TWOS)) == [2, 2, 2, 2]
 

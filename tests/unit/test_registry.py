@@ -71,6 +71,15 @@ def test_completed_runs_join_the_list_and_unfinished_ones_do_not(tmp_path):
     assert len(listing.warnings) == 1 and "20261128-4" in listing.warnings[0]
 
 
+def test_two_runs_of_one_preset_and_seed_get_different_labels_naming_their_runs(tmp_path):
+    runs, ids = tmp_path / "runs", ["20261128-101500-lstm-a1b2c3", "20261128-103000-lstm-d4e5f6"]
+    for run_id in ids:
+        write_run(runs, run_id, "lstm", test_acc=0.97)
+    labels = [e.label for e in ModelRegistry(tmp_path / "checkpoints", runs).scan().entries]
+    assert len(labels) == 2 and len(set(labels)) == 2
+    assert all(sum(run_id in label for label in labels) == 1 for run_id in ids)   # each names its run
+
+
 def test_a_new_run_shows_up_on_the_next_scan(tmp_path):
     registry = ModelRegistry(tmp_path / "checkpoints", tmp_path / "runs")
     write_model(tmp_path / "checkpoints" / "rnn.pt", 0.9)
@@ -121,3 +130,16 @@ def test_prefix_rows_match_running_every_prefix_and_handle_a_blank_canvas(tmp_pa
     torch.testing.assert_close(row_probabilities(model, digit), expected)
     blank = row_probabilities(model, torch.zeros(28, 28))
     torch.testing.assert_close(blank, predict(model, torch.zeros(28, 28)).expand(28, -1))
+
+
+def test_row_probabilities_of_a_batch_match_one_digit_at_a_time(tmp_path):
+    for config in (RowRNNConfig(cell="gru", hidden_size=8),
+                   RowRNNConfig(cell="gru", hidden_size=8, bidirectional=True, readout="pool")):
+        model = RowRNN.from_checkpoint(write_model(tmp_path / "m.pt", 0.9, config))
+        digits = torch.zeros(3, 28, 28)
+        digits[0, 3:9, 4:10] = torch.rand(6, 6) + 0.1       # ink high up
+        digits[2, 15:27, 10:20] = torch.rand(12, 10) + 0.1  # ink low down; digit 1 is blank
+        batch = row_probabilities(model, digits)
+        assert batch.shape == (3, 28, 10)
+        for digit, rows in zip(digits, batch):
+            torch.testing.assert_close(rows, row_probabilities(model, digit))

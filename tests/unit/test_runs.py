@@ -135,6 +135,7 @@ def test_a_run_owned_by_another_live_app_is_left_alone(manager, tmp_path):
     (RowRNNConfig(cell="transformer"), quick(), "cell"),
     (RowRNNConfig(hidden_size=4096, num_layers=8), quick(), "parameters"),
     (TINY, quick(device="tpu"), "device"),
+    (RowRNNConfig(cell="rnn", norm="batch"), quick(batch_size=1), "batch size 1 cannot train"),
 ])
 def test_bad_settings_are_rejected_before_anything_starts(manager, model, config, message):
     with pytest.raises(ValueError, match=message):

@@ -10,7 +10,7 @@ import torch
 from rnn_demo.checkpoints import load_checkpoint
 from rnn_demo.mnist.data import synthetic_splits
 from rnn_demo.mnist.model import RowRNN, RowRNNConfig
-from rnn_demo.mnist.presets import PRESETS
+from rnn_demo.mnist.presets import PRESETS, get_preset
 from rnn_demo.mnist.train import TrainConfig, evaluate, train
 
 TINY = RowRNNConfig(cell="gru", hidden_size=16)
@@ -105,6 +105,26 @@ def test_diverging_run_raises_a_clear_error():
 def test_absurd_hyperparameters_are_rejected_before_training(bad):
     with pytest.raises(ValueError):
         next(train(TINY, TrainConfig(**bad), synthetic_splits(n_train=32)))
+
+
+@pytest.mark.parametrize("n_train, batch_size", [(65, 64), (513, 512)])
+def test_batch_norm_trains_when_the_training_set_leaves_a_last_batch_of_one(n_train, batch_size):
+    """`--limit 513 --batch-size 512` once failed: "Expected more than 1 value per channel"."""
+    model = replace(PRESETS["rnn-bn-mlp"].model, hidden_size=16, mlp_hidden=8)
+    splits = synthetic_splits(n_train=n_train, n_val=16, n_test=16)
+    events = list(train(model, TrainConfig(epochs=1, batch_size=batch_size, device="cpu"), splits))
+    assert events[-1]["status"] == "completed"
+    assert events[0]["steps_per_epoch"] == n_train // batch_size == len(events) - 3   # start, epoch, end
+
+
+def test_batch_size_1_is_refused_for_batch_norm_before_anything_trains():
+    message = "batch size 1 cannot train a model with batch norm"
+    with pytest.raises(ValueError, match=message):
+        get_preset("lstm-bn-mlp").configs(batch_size=1)
+    with pytest.raises(ValueError, match=message):
+        next(train(RowRNNConfig(norm="batch"), TrainConfig(batch_size=1), synthetic_splits(n_train=32)))
+    model, recipe = get_preset("lstm").configs(batch_size=1)          # no batch norm: fine
+    assert recipe.batch_size == 1 and model.norm is None
 
 
 @pytest.mark.parametrize("name", list(PRESETS))

@@ -31,3 +31,10 @@ def test_a_named_preset_keeps_its_model_whatever_the_model_fields_say():
 def test_bad_form_values_are_refused_naming_the_field(field, value, message):
     with pytest.raises(ValueError, match=message):
         configs_from_form("custom", {**preset_values("fast"), field: value}, "cpu")
+
+
+@pytest.mark.parametrize("preset", ["rnn-bn-mlp", "custom"])
+def test_batch_size_1_is_refused_for_a_batch_norm_model(preset):
+    values = {**preset_values("lstm-bn-mlp"), "batch_size": 1}
+    with pytest.raises(ValueError, match="batch size 1 cannot train a model with batch norm"):
+        configs_from_form(preset, values, "cpu")

@@ -1,0 +1,57 @@
+"""What the Sketch tab shows of an answer: the top-3 label, the 28x28 input, the row-by-row curves.
+
+Plain functions of arrays, drawn by the browser: the input as a 28x28 PNG inlined in HTML, the
+row-by-row probabilities as a DataFrame for gr.LinePlot. No matplotlib on the answer's path.
+"""
+
+import base64
+import io
+
+import numpy as np
+import pandas as pd
+from PIL import Image
+
+DRAW_A_DIGIT = "draw a digit"
+ROWS_COLUMNS = ["row", "probability", "digit"]
+# One colour per digit, the same in every view (matplotlib's tab10).
+DIGIT_COLOURS = {str(d): c for d, c in enumerate(
+    ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+     "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"])}
+ROWS_HINT = ("**Row by row**: the probability of each digit after the model has read rows 1 to "
+             "*t* (top to bottom). Early rows are ambiguous; watch it settle.")
+PREFIX_ROWS = ("**Row by row**: this model needs the whole image before it answers (it is "
+               "bidirectional or pools over all rows), so each point is its answer to rows 1 to *t* "
+               "with the rest left blank: the digit as if drawn only down to row *t*. Pick `rnn`, "
+               "`lstm`, `gru` or `fast` to watch a model's state change its mind as it reads.")
+
+
+def top_classes(probs) -> dict:
+    """(10,) probabilities -> {"digit": probability} for gr.Label."""
+    return {str(d): float(p) for d, p in enumerate(probs)}
+
+
+def png_data_url(digit: np.ndarray) -> str:
+    """(28, 28) floats in [0, 1] -> a data: URL of the 28x28 greyscale PNG (white ink on black)."""
+    buffer = io.BytesIO()
+    Image.fromarray((np.clip(digit, 0, 1) * 255).round().astype(np.uint8)).save(buffer, "PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def seen_html(digit: np.ndarray | None, version=None) -> str:
+    """The input as the model sees it, enlarged with visible pixels; `version` names the drawing."""
+    stamp = f' data-version="{int(version)}"' if isinstance(version, (int, float)) else ""
+    if digit is None:
+        return f'<div class="seen-empty"{stamp}>The 28x28 input appears here.</div>'
+    return (f'<div class="seen"{stamp}><img src="{png_data_url(digit)}" width="140" height="140" '
+            'alt="the 28x28 image the model reads" style="image-rendering: pixelated; '
+            'border: 1px solid #888"></div>')
+
+
+def rows_frame(rows) -> pd.DataFrame | None:
+    """(28, 10) probabilities after each row -> long-form rows for gr.LinePlot; None for no drawing."""
+    if rows is None:
+        return None
+    rows = np.asarray(rows, dtype=np.float32)
+    steps = np.repeat(np.arange(1, rows.shape[0] + 1), rows.shape[1])
+    digits = np.tile(np.arange(rows.shape[1]).astype(str), rows.shape[0])
+    return pd.DataFrame({"row": steps, "probability": rows.reshape(-1).round(4), "digit": digits})
