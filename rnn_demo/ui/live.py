@@ -37,7 +37,8 @@ def follow(records: list, me) -> str | None:
     return newest(mine) or newest(records)
 
 
-def poll(manager: RunManager, visitors: Visitors, watched, seen, compare, smoothing, log_scale, x_axis, who):
+def poll(manager: RunManager, visitors: Visitors, watched, seen, note, compare, smoothing, log_scale, x_axis,
+         who):
     """One timer tick -> status, loss plot, 2 epoch plots, runs table, compare choices, 3 compare
     plots, diff, limits, watched, seen, timer; each gr.skip() unless it changed."""
     seen, skip = dict(seen or {}), gr.skip()
@@ -61,10 +62,10 @@ def poll(manager: RunManager, visitors: Visitors, watched, seen, compare, smooth
             if seen.get("epochs_drawn") != [watched, len(curves.epochs)]:   # once an epoch
                 epoch_plots = list(epoch_frames(curves))
             seen.update(drawn=[watched, curves.offset, view], epochs_drawn=[watched, len(curves.epochs)])
-        note = seen.get("note") if time.time() < seen.get("note_until", 0) else ""
-        if active or seen.get("described") != [watched, note]:   # clocks tick while it runs
-            status_md = status_text(manager, watched, note)
-            seen["described"] = None if active else [watched, note]
+        text = (note or {}).get("text", "") if time.time() < (note or {}).get("until", 0) else ""
+        if active or seen.get("described") != [watched, text]:   # clocks tick while it runs
+            status_md = status_text(manager, watched, text)
+            seen["described"] = None if active else [watched, text]
     if changed:
         table_df = runs_table(manager, me)
         ids = list(table_df["run"])

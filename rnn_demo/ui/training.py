@@ -44,8 +44,9 @@ CUSTOM_BASE = Preset(CUSTOM, "a model built in the form", RowRNNConfig())
 
 
 def noted(message: str) -> dict:
-    """A fresh per-browser view state carrying a message the timer keeps showing for a while."""
-    return {"note": message, "note_until": time.time() + NOTE_SECONDS}
+    """A message the timer keeps showing above the status for a while (the `note` State: apart
+    from `seen`, which a tick already on its way would overwrite)."""
+    return {"text": message, "until": time.time() + NOTE_SECONDS}
 
 
 def preset_values(name: str) -> dict:
@@ -100,8 +101,8 @@ def start(manager: RunManager, visitors: Visitors, preset, device, *values):
         name, model, recipe = configs_from_form(preset, dict(zip(FORM, values)), device)
         record = manager.start(model, recipe, name=name, by=visitors.actor(who), tensorboard=bool(tensorboard))
     except (ValueError, TypeError) as e:
-        return f"**Not started:** {e}", gr.skip(), noted(f"**Not started:** {e}"), who
-    return status_text(manager, record["id"]), record["id"], {}, who
+        return f"**Not started:** {e}", gr.skip(), gr.skip(), noted(f"**Not started:** {e}"), who
+    return status_text(manager, record["id"]), record["id"], {}, {}, who
 
 
 # The API names start's parameters after the form's fields: /train_start(preset=..., epochs=...);
@@ -132,14 +133,15 @@ def reproduce(manager: RunManager, visitors: Visitors, epochs, device, who):
     try:
         queued = manager.reproduce_notebook(device=device or "auto", epochs=epochs, by=visitors.actor(who))
     except (ValueError, TypeError) as e:
-        return f"**Not started:** {e}", gr.skip(), noted(f"**Not started:** {e}"), gr.skip(), who
+        return f"**Not started:** {e}", gr.skip(), gr.skip(), noted(f"**Not started:** {e}"), gr.skip(), who
     ids, q = [r["id"] for r in queued], manager.quotas
     note = f"Queued the notebook's {len(ids)} experiments, {epochs} epochs each."
     if len(ids) < len(NOTEBOOK_PRESETS):
         note = (f"Queued {len(ids)} of the notebook's {len(NOTEBOOK_PRESETS)} experiments "
                 f"({', '.join(r['name'] for r in queued)}), {epochs} epochs each: a visitor may have "
                 f"{q.per_owner} runs queued or running, the lab {q.total}. Queue the rest as these finish.")
-    return status_text(manager, ids[0], note), ids[0], noted(note), gr.Dropdown(value=ids, multiselect=True), who
+    return (status_text(manager, ids[0], note), ids[0], {}, noted(note), gr.Dropdown(value=ids, multiselect=True),
+            who)
 
 
 def select_run(compare, evt: gr.SelectData):
@@ -156,13 +158,13 @@ def delete(manager: RunManager, visitors: Visitors, watched, compare, who):
     """Delete the watched run's folder, if it is ours (refused while it is queued or running)."""
     who = ensure_who(who)
     if watched is None:
-        return "Select a run in the table first.", gr.skip(), gr.skip(), gr.skip(), who
+        return "Select a run in the table first.", gr.skip(), gr.skip(), gr.skip(), gr.skip(), who
     try:
         manager.delete(watched, by=visitors.actor(who))
     except (ValueError, NotYourRun) as e:
-        return f"**Not deleted:** {e}", gr.skip(), noted(f"**Not deleted:** {e}"), gr.skip(), who
+        return f"**Not deleted:** {e}", gr.skip(), gr.skip(), noted(f"**Not deleted:** {e}"), gr.skip(), who
     note, kept = f"Deleted run `{watched}`.", [c for c in compare or [] if c != watched]
-    return note, None, noted(note), gr.Dropdown(value=kept, multiselect=True), who
+    return note, None, {}, noted(note), gr.Dropdown(value=kept, multiselect=True), who
 
 
 # ---- the form: one component per config field, labels and help from the dataclasses ----------
@@ -256,7 +258,7 @@ def build_training_tab(manager: RunManager, visitors: Visitors, demo: gr.Blocks,
                          elem_id="train-runs")
     delete_btn = gr.Button("Delete the watched run", size="sm", elem_id="train-delete")
     compare = build_compare(manager, list(runs_table(manager)["run"]))
-    watched, seen, who = gr.State(None), gr.State({}), gr.State(None)
+    watched, seen, note, who = gr.State(None), gr.State({}), gr.State({}), gr.State(None)
     timer = gr.Timer(BUSY_SECONDS, active=False)      # on while this tab is shown (tick_while_visible)
 
     demo.load(recall_who, [visitors.store, who], [visitors.store, who], api_visibility="private",
@@ -267,16 +269,16 @@ def build_training_tab(manager: RunManager, visitors: Visitors, demo: gr.Blocks,
     for name in MODEL_FORM:                   # editing the model by hand makes it a custom one
         form[name].input(lambda: CUSTOM, None, preset, api_name=False, show_progress="hidden")
     start_btn.click(bind(start, manager, visitors), [preset, device, *form.values(), tensorboard, who],
-                    [status, watched, seen, who], api_name="train_start", show_progress="minimal").then(
+                    [status, watched, seen, note, who], api_name="train_start", show_progress="minimal").then(
         hurry, None, timer, api_visibility="private", show_progress="hidden")
-    stop_btn.click(bind(stop, manager, visitors), [watched, who], [status, seen, who],
+    stop_btn.click(bind(stop, manager, visitors), [watched, who], [status, note, who],
                    api_name="train_stop", show_progress="minimal")
     reproduce_btn.click(bind(reproduce, manager, visitors), [form["epochs"], device, who],
-                        [status, watched, seen, compare.runs, who], api_name="train_reproduce").then(
+                        [status, watched, seen, note, compare.runs, who], api_name="train_reproduce").then(
         hurry, None, timer, api_visibility="private", show_progress="hidden")
     table.select(select_run, compare.runs, [watched, seen, compare.runs], api_name="train_select")
     delete_btn.click(bind(delete, manager, visitors), [watched, compare.runs, who],
-                     [status, watched, seen, compare.runs, who], api_name="train_delete")
+                     [status, watched, seen, note, compare.runs, who], api_name="train_delete")
     view_changes = [compare.runs.change, compare.smoothing.release, compare.log_scale.change,
                     compare.x_axis.change]
     gr.on(view_changes, bind(redraw, manager), [compare.runs, *compare.view], [*compare.plots, compare.diff],
@@ -284,7 +286,7 @@ def build_training_tab(manager: RunManager, visitors: Visitors, demo: gr.Blocks,
     gr.on(view_changes, bind(watched_loss, manager), [watched, compare.runs, *compare.view], loss_plot,
           api_visibility="private", show_progress="hidden")
     compare.export.click(bind(export, manager), watched, compare.files, api_name="train_export")
-    poll_io = dict(inputs=[watched, seen, compare.runs, *compare.view, who],
+    poll_io = dict(inputs=[watched, seen, note, compare.runs, *compare.view, who],
                    outputs=[status, loss_plot, val_plot, acc_plot, table, compare.runs, *compare.plots,
                             compare.diff, limits, watched, seen, timer], show_progress="hidden",
                    concurrency_limit=None)

@@ -68,8 +68,13 @@ def test_a_reload_keeps_the_owner_who_can_still_stop_their_run_and_nobody_else_c
     choose(page, "train-device", "cpu")
     page.locator("#train-start").click()
     status = page.locator("#train-status")
-    assert wait_until(lambda: re.search(r"Run (\S+-rnn-[0-9a-f]{6})", status.inner_text()), 10)
-    run_id = re.search(r"Run (\S+-rnn-[0-9a-f]{6})", status.inner_text()).group(1)
+
+    def started():                                  # not an older run the fresh page followed
+        text = status.inner_text()
+        return ("Status: queued" in text or "Status: running" in text) and \
+            re.search(r"Run (\S+-rnn-[0-9a-f]{6})", text)
+    assert wait_until(started, 30), status.inner_text()
+    run_id = started().group(1)
 
     other = bob.new_page()                          # another browser: its own owner token
     other.goto(app_url)
@@ -78,7 +83,7 @@ def test_a_reload_keeps_the_owner_who_can_still_stop_their_run_and_nobody_else_c
     other.screenshot(path=str(ARTIFACTS / "test_another_browser_follows.png"), full_page=True)
     assert followed, other.locator("#train-status").inner_text()
     other.locator("#train-stop").click()
-    assert wait_until(lambda: "belongs to another visitor" in other.locator("#train-status").inner_text(), 10)
+    assert wait_until(lambda: "belongs to another visitor" in other.locator("#train-status").inner_text(), 30)
     other.screenshot(path=str(ARTIFACTS / "test_another_browser_cannot_stop.png"), full_page=True)
 
     page.reload()                                   # the same browser: its token is in localStorage

@@ -80,7 +80,7 @@ def test_the_tabs_handlers_act_as_the_sessions_visitor_and_operators_as_operator
     visitors = Visitors("s" * 32, frozenset({"teacher"}))
     form = {**training.preset_values("fast"), "epochs": 500, "batch_size": 64}
     values = [form[f] for f in training.FORM]
-    status, watched, _, alice = training.start(manager, visitors, "fast", "cpu", *values, False, None)
+    status, watched, _, _, alice = training.start(manager, visitors, "fast", "cpu", *values, False, None)
     assert status.startswith("**Run `") and is_token(alice["token"])      # an API session's first action
     bob = ensure_who(None)
     refused, _, bob_after = training.stop(manager, visitors, watched, bob)
