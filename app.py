@@ -1,58 +1,69 @@
 """The RNN lab: draw a digit, add binary numbers with an LSTM, train models live.
 
-    python app.py [--host 127.0.0.1] [--port 7860]
+    python app.py [--host 127.0.0.1] [--port 7860] [--auth USER:PASSWORD] [--operator USER]
+    python app.py --help                    # every option (see rnn_demo/ui/serve_options.py)
 
 Importing this module builds the UI without serving it.
 """
 
-import argparse
 import os
+import sys
 from pathlib import Path
 
 import gradio as gr
 
+from rnn_demo.mnist.access import Quotas
+from rnn_demo.mnist.data import synthetic_splits
 from rnn_demo.mnist.runs import RunManager
 from rnn_demo.ui.adder import build_adder_tab
 from rnn_demo.ui.browser import installation_secret
+from rnn_demo.ui.serve_options import open_warning, parse_args
 from rnn_demo.ui.sketch import build_sketch_tab
 from rnn_demo.ui.training import build_training_tab
+from rnn_demo.ui.visitors import Visitors
 
 ROOT = Path(__file__).resolve().parent
 CHECKPOINTS = Path(os.environ.get("RNN_DEMO_CHECKPOINTS", ROOT / "checkpoints"))
 RUNS = Path(os.environ.get("RNN_DEMO_RUNS", ROOT / "runs"))
 DATA = Path(os.environ.get("RNN_DEMO_DATA", ROOT / "data"))   # MNIST, for the Training tab
 STATE = Path(os.environ.get("RNN_DEMO_STATE", ROOT / "state"))   # server-side secrets and per-browser data
+UPLOADS_KEPT = 3600          # seconds an upload stays in Gradio's cache (swept every half hour)
 
 INTRO = """# RNN lab
 Recurrent networks, live: a classifier that reads a digit **one row per time step**, an LSTM
 that **adds binary numbers** of any length, and a **training** bench to make your own."""
 
 
-def build_app(checkpoints: Path = CHECKPOINTS, runs: Path = RUNS, data: Path = DATA,
-              state: Path = STATE) -> gr.Blocks:
+def build_app(checkpoints: Path = CHECKPOINTS, runs: Path = RUNS, data: Path = DATA, state: Path = STATE,
+              quotas: Quotas | None = None, operators=frozenset(), synthetic: bool = False) -> gr.Blocks:
+    """The whole app. `synthetic`: train on a small synthetic stand-in for MNIST (load tests)."""
     # One run manager for the server: all browsers share the runs; per-user state is gr.State,
     # or gr.BrowserState keyed by this installation's secret when it must outlive a restart.
-    manager = RunManager(runs, data_root=data)
+    factory = (lambda device: synthetic_splits(device=device)) if synthetic else None
+    manager = RunManager(runs, splits_factory=factory, data_root=data,
+                         quotas=quotas or Quotas.from_environ())
     secret = installation_secret(state)
-    with gr.Blocks(title="RNN lab") as demo:
+    with gr.Blocks(title="RNN lab", delete_cache=(UPLOADS_KEPT // 2, UPLOADS_KEPT)) as demo:
         gr.Markdown(INTRO)
+        visitors = Visitors(secret, frozenset(operators))   # before the tabs: see ui/visitors.py
         with gr.Tabs():
             with gr.Tab("Sketch", id="sketch-tab") as sketch_tab:
                 build_sketch_tab(checkpoints, runs, secret, tab=sketch_tab)
             with gr.Tab("Binary adder", id="adder-tab"):
                 build_adder_tab(checkpoints)
-            with gr.Tab("Training", id="training-tab"):
-                build_training_tab(manager)
+            with gr.Tab("Training", id="training-tab") as training_tab:
+                build_training_tab(manager, visitors, demo, training_tab)
     return demo
 
 
-demo = build_app()
-
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description="Serve the RNN lab.")
-    parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
-                        help="address to bind (default: 127.0.0.1, this machine only)")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", 7860)))
-    args = parser.parse_args()
+    args = parse_args()
+    if warning := open_warning(args.host, args.users):
+        print(warning, file=sys.stderr)
+    demo = build_app(quotas=args.quotas, operators=args.operators, synthetic=args.synthetic_data)
+    # allowed_paths: a run's downloads (CSV, JSON Lines, checkpoint) are served from its folder.
     demo.queue(default_concurrency_limit=4).launch(server_name=args.host, server_port=args.port,
-                                                   max_file_size="50mb")
+                                                   auth=args.users or None, max_file_size="50mb",
+                                                   allowed_paths=[str(RUNS)])
+else:
+    demo = build_app()

@@ -13,6 +13,7 @@ import sys
 
 from .adder import cli as adder_cli
 from .mnist import cli as mnist_cli
+from .mnist import runs_cli
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     mnist_cli.register(sub)
+    runs_cli.register(sub)
     adder_cli.register(sub)
     return parser
 

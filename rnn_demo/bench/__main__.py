@@ -1,12 +1,12 @@
-"""python -m rnn_demo.bench {train, time-to-accuracy, sketch, ui, my-digits} [options]; --help on each."""
+"""python -m rnn_demo.bench {train, time-to-accuracy, sketch, ui, my-digits, polling, soak} [options]; --help on each."""
 
 import argparse
 import sys
 
-from . import my_digits, sketch, time_to_accuracy, train, ui
+from . import my_digits, polling, sketch, soak, time_to_accuracy, train, ui
 
 BENCHMARKS = {"train": train, "time-to-accuracy": time_to_accuracy, "sketch": sketch, "ui": ui,
-              "my-digits": my_digits}
+              "my-digits": my_digits, "polling": polling, "soak": soak}
 
 
 def main(argv=None) -> int:

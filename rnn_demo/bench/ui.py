@@ -41,7 +41,7 @@ class _Poller:
 
     def _run(self):
         while not self.done.wait(1.0):
-            self.client.predict(compare=[], metric="validation accuracy", api_name="/train_poll")
+            self.client.predict(api_name="/train_poll")
             self.polls += 1
 
     def close(self) -> int:

@@ -13,6 +13,7 @@ The model and recipe options are the fields of RowRNNConfig and TrainConfig (see
 
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,7 @@ from ..devices import resolve_device
 from ..options import add_options, given
 from .adapt import AdaptConfig, adapt
 from .data import batches, load_mnist
+from .export import TensorBoardLog, tensorboard_available
 from .digit_files import read_pictures
 from .model import RowRNN, RowRNNConfig
 from .presets import PRESETS, get_preset
@@ -81,11 +83,27 @@ def load_splits_for(args, device):
     return splits.subset(limit, max(limit // 5, 256)) if limit else splits
 
 
+def _tee(events, write):
+    """Pass trainer events on, handing each to `write` first."""
+    for event in events:
+        write(event)
+        yield event
+
+
 def cmd_train(args) -> int:
     model_config, config = configs_from_args(args.preset, args)
+    if args.tensorboard and not tensorboard_available():
+        raise ValueError("--tensorboard needs the tensorboard package: pip install tensorboard")
     splits = load_splits_for(args, resolve_device(config.device))
     out = Path(args.out) if args.out else Path("checkpoints") / f"{args.preset}.pt"
-    end = print_events(train(model_config, config, splits, out=out, name=args.preset))
+    events = train(model_config, config, splits, out=out, name=args.preset)
+    if not args.tensorboard:
+        end = print_events(events)
+    else:
+        log_dir = Path(args.tensorboard) / f"{args.preset}-{datetime.now():%Y%m%d-%H%M%S}"
+        with TensorBoardLog(log_dir) as tensorboard:
+            end = print_events(_tee(events, tensorboard.write))
+        print(f"TensorBoard events: {log_dir} (tensorboard --logdir {args.tensorboard})")
     return 0 if end and end["status"] == "completed" else 1
 
 
@@ -228,6 +246,10 @@ def register(sub) -> None:
     p = sub.add_parser("train", help="train one preset on MNIST")
     p.add_argument("--preset", default="lstm", help=f"one of: {', '.join(PRESETS)}")
     p.add_argument("--out", default=None, help="checkpoint path (default: checkpoints/<preset>.pt)")
+    tensorboard_dir = Path(os.environ.get("RNN_DEMO_RUNS", "runs")) / "tensorboard"
+    p.add_argument("--tensorboard", nargs="?", const=str(tensorboard_dir), metavar="DIR",
+                   help="also write TensorBoard event files to DIR/<preset>-<time> (DIR default: "
+                        "$RNN_DEMO_RUNS/tensorboard or runs/tensorboard; needs pip install tensorboard)")
     _add_training_options(p)
     p.set_defaults(func=cmd_train)
 

@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
+RATE_WINDOW = 200                    # step events the ETA's step rate is measured over
+
+
 class EventLog:
     """Append-only writer: one JSON line per event, stamped with the wall time, flushed at once."""
 
@@ -20,9 +23,12 @@ class EventLog:
         self._file = open(self.path, "a")
         return self
 
-    def write(self, event: dict) -> None:
-        self._file.write(json.dumps({**event, "time": time.time()}) + "\n")
+    def write(self, event: dict) -> dict:
+        """Append `event` with its wall time ("time", seconds since the epoch); return it so stamped."""
+        stamped = {**event, "time": time.time()}
+        self._file.write(json.dumps(stamped) + "\n")
         self._file.flush()
+        return stamped
 
     def __exit__(self, *exc) -> None:
         self._file.close()
@@ -37,6 +43,7 @@ class Curves:
     error: str | None = None
     steps: list = field(default_factory=list)
     losses: list = field(default_factory=list)
+    times: list = field(default_factory=list)        # wall time (s since the epoch) of each step event
     epochs: list = field(default_factory=list)       # one dict per epoch event
     first_time: float | None = None
     last_time: float | None = None
@@ -69,6 +76,7 @@ class Curves:
         elif kind == "step":
             self.steps.append(event["step"])
             self.losses.append(event["loss"])
+            self.times.append(event.get("time", self.last_time))
         elif kind == "epoch":
             self.epochs.append(event)
         elif kind == "end":
@@ -76,14 +84,35 @@ class Curves:
         elif kind == "error":
             self.error = event.get("reason")
 
+    def step_rate(self, window: int = RATE_WINDOW) -> float | None:
+        """Steps per second over the last `window` step events, validation pauses left out."""
+        per_epoch = self.start["steps_per_epoch"] if self.start else 0
+        steps = seconds = 0.0
+        for i in range(max(len(self.steps) - window, 1), len(self.steps)):
+            before, after = self.steps[i - 1], self.steps[i]
+            if per_epoch and (before - 1) // per_epoch != (after - 1) // per_epoch:
+                continue                   # a validation pass lies between these two steps
+            steps += after - before
+            seconds += self.times[i] - self.times[i - 1]
+        return steps / seconds if seconds > 0 else None
+
     def progress(self) -> dict:
-        """Epoch x of y, steps done, elapsed seconds and an estimate of the time left."""
+        """Epoch x of y, steps done, elapsed seconds, the measured step rate and an ETA.
+
+        ETA = steps left / steps per second over the last RATE_WINDOW steps, plus one validation
+        pass (as long as the mean one so far) for each epoch left.
+        """
         if self.start is None:
             return {}
-        total = self.start["epochs"] * self.start["steps_per_epoch"]
+        per_epoch, epochs = max(self.start["steps_per_epoch"], 1), self.start["epochs"]
+        total = epochs * per_epoch
         done = self.steps[-1] if self.steps else 0
         elapsed = (self.last_time or 0) - (self.first_time or 0)
-        eta = elapsed * (total - done) / done if done and self.end is None else None
-        epoch = min(done // max(self.start["steps_per_epoch"], 1) + 1, self.start["epochs"])
-        return {"epoch": epoch, "epochs": self.start["epochs"], "step": done, "total_steps": total,
-                "elapsed": elapsed, "eta": eta}
+        rate, eta = self.step_rate(), None
+        if rate and self.end is None:
+            validating = [e["seconds"] - e["train_seconds"] for e in self.epochs if "train_seconds" in e]
+            per_validation = (validating[-1] / len(validating)) if validating else 0.0
+            eta = (total - done) / rate + (epochs - len(self.epochs)) * per_validation
+        epoch = min(done // per_epoch + 1, epochs)
+        return {"epoch": epoch, "epochs": epochs, "step": done, "total_steps": total,
+                "elapsed": elapsed, "rate": rate, "eta": eta}

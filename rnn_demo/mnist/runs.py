@@ -7,77 +7,50 @@
 Each run keeps ``runs/<id>/``:
 
 - ``run.json``: id, name, both configs, device, status (queued | running | completed | stopped |
-  failed | interrupted), reason, times, parameter count, best val acc, test acc. Rewritten
-  atomically (temp file + rename) at every change of state and after every epoch.
+  failed | interrupted), reason, times, parameter count, best val acc, test acc, owner (the
+  SHA-256 of the owner's token; null: the command line's) and the process serving it. Rewritten
+  atomically at every change of state and after every epoch (see run_files.py).
 - ``metrics.jsonl``: every trainer event as one JSON line, appended and flushed per event, so a
   crash loses at most the event being written.
 - ``checkpoint.pt``: written by the trainer; the Sketch tab lists it once its status is completed.
+- ``stop``: an empty file another process (the command line) leaves to ask for a stop.
 
 At most one run trains per device (one on the GPU, one on the CPU); later starts wait in that
-device's queue. A run that raises (NaN loss, out of memory, bad data) is marked failed with the
-reason and the worker goes on with the next one.
+device's queue, taken round-robin by owner (see fair_queue.py). A run that raises (NaN loss,
+out of memory, bad data) is marked failed with the reason and the worker goes on with the next.
+
+Every start, stop and delete names who asks (an Actor, see access.py; the default is the
+operator, i.e. whoever calls this library directly): a run records its owner's hash, only its
+owner or the operator may stop or delete it, and the Quotas cap how many runs one owner and
+everyone together may have queued or running. Sizes are checked against limits.py first.
 """
 
 import datetime as _dt
 import json
-import os
 import re
 import secrets
 import shutil
 import threading
 import time
-from collections import deque
 from dataclasses import replace
 from pathlib import Path
 
 import torch
 
-from ..atomic import atomic_open
 from ..devices import device_label, resolve_device
+from .access import OPERATOR, Actor, NotYourRun, QuotaError, Quotas
 from .data import load_mnist
-from .model import RowRNN, RowRNNConfig, count_parameters
+from .export import TensorBoardLog, tensorboard_available
+from .fair_queue import FairQueue
+from .limits import MAX_PARAMS, check_size, training_bytes
+from .model import RowRNNConfig
 from .presets import NOTEBOOK_PRESETS, get_preset
+from .run_files import STOP_FILE, StopSignal, now, process_alive, process_id, run_dir, write_json
 from .run_log import Curves, EventLog
 from .train import TrainConfig, train, validate_configs
 
 ACTIVE = ("queued", "running")
-MAX_PARAMS = 50_000_000      # a bigger model would take hours here and risk the host's memory
 CUDA_LOG_EVERY = 10          # steps per loss read-back on a GPU: one device sync per 10 steps
-_RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-
-
-def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds")
-
-
-def _write_json(path: Path, data: dict) -> None:
-    """Write JSON atomically: a reader sees the old file or the new one, never half of one."""
-    with atomic_open(path, "w") as f:
-        json.dump(data, f, indent=1)
-
-
-def _process_id(pid: int | None = None) -> str:
-    """'pid:start time' (Linux), so a pid reused after a restart is not taken for the old app."""
-    pid = pid or os.getpid()
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        return f"{pid}:{stat.rsplit(')', 1)[1].split()[19]}"
-    except (OSError, IndexError):
-        return str(pid)
-
-
-def _owner_alive(owner) -> bool:
-    """Whether another live process (not this one) owns a run."""
-    if not isinstance(owner, str) or owner == _process_id():
-        return False
-    try:
-        pid = int(owner.split(":")[0])
-        os.kill(pid, 0)
-    except (ValueError, ProcessLookupError):
-        return False
-    except PermissionError:
-        pass
-    return _process_id(pid) == owner
 
 
 def _device_key(device: torch.device) -> str:
@@ -90,34 +63,31 @@ def _device_key(device: torch.device) -> str:
 class RunManager:
     """Owns a runs folder: starts, queues, stops, lists and deletes training runs."""
 
-    def __init__(self, root, splits_factory=None, data_root=None, max_params: int = MAX_PARAMS):
+    def __init__(self, root, splits_factory=None, data_root=None, max_params: int = MAX_PARAMS,
+                 quotas: Quotas | None = None):
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
         # splits_factory(device) -> Splits; the default loads verified MNIST once per device.
         self._factory = splits_factory or (lambda device: load_mnist(data_root, device=device,
                                                                      log=lambda m: None))
         self.max_params = max_params
+        self.quotas = (quotas or Quotas()).validate()
         self._lock = threading.RLock()
-        self._queues: dict[str, deque] = {}
+        self._queues: dict[str, FairQueue] = {}
         self._workers: dict[str, threading.Thread] = {}
-        self._stops: dict[str, threading.Event] = {}
+        self._stops: dict[str, StopSignal] = {}
+        self._active: dict[str, str | None] = {}     # queued or running here: run id -> owner
+        self._training: dict[str, int] = {}          # device key -> bytes the run there needs
         self._splits: dict[str, object] = {}
         self._curves: dict[str, Curves] = {}
         self.version = 0                      # bumped on every change of any run.json
+        self._listing = (None, [])            # (key, records): list_runs' cache
         self._mark_interrupted()
 
     # ---- records ---------------------------------------------------------------------------
-    def _dir(self, run_id: str) -> Path:
-        if not isinstance(run_id, str) or not _RUN_ID.match(run_id):
-            raise ValueError(f"not a run id: {run_id!r}")
-        path = self.root / run_id
-        if not (path / "run.json").is_file():
-            raise ValueError(f"no run {run_id!r} in {self.root}")
-        return path
-
     def get(self, run_id: str) -> dict:
         """The run's record, with its queue position (1 = next) while it waits."""
-        record = json.loads((self._dir(run_id) / "run.json").read_text())
+        record = json.loads((run_dir(self.root, run_id) / "run.json").read_text())
         if record["status"] == "queued":
             record["position"] = self.queue_position(run_id)
         return record
@@ -126,30 +96,45 @@ class RunManager:
         with self._lock:
             path = self.root / run_id / "run.json"
             record = {**json.loads(path.read_text()), **changes}
-            _write_json(path, record)
+            write_json(path, record)
             self.version += 1
             return record
 
     def list_runs(self) -> list[dict]:
-        """Every readable run, newest first."""
-        records = []
-        for path in self.root.glob("*/run.json"):
-            try:
-                records.append(self.get(path.parent.name))
-            except (ValueError, OSError):
-                continue                      # a foreign or half-deleted folder
-        return sorted(records, key=lambda r: r.get("created", ""), reverse=True)
+        """Every readable run, newest first (records to read, not to change).
+
+        Read again only when a run changed here (version) or a folder came or went (the runs
+        folder's mtime): every open page asks for this at every change, not every run.json.
+        """
+        key = (self.version, self.root.stat().st_mtime_ns)
+        if self._listing[0] != key:
+            records = []
+            for path in self.root.glob("*/run.json"):
+                try:
+                    records.append(self.get(path.parent.name))
+                except (ValueError, OSError):
+                    continue                      # a foreign or half-deleted folder
+            self._listing = (key, sorted(records, key=lambda r: r.get("created", ""), reverse=True))
+        return list(self._listing[1])
 
     def _mark_interrupted(self) -> None:
         """Runs a dead process left queued or running did not finish: say so."""
         for record in self.list_runs():
-            if record["status"] in ACTIVE and not _owner_alive(record.get("owner")):
-                self._update(record["id"], status="interrupted", ended=record.get("ended") or _now(),
+            if record["status"] in ACTIVE and not process_alive(record.get("process", record.get("owner"))):
+                self._update(record["id"], status="interrupted", ended=record.get("ended") or now(),
                              reason=f"the app stopped while this run was {record['status']}")
 
     # ---- starting and stopping ---------------------------------------------------------------
-    def start(self, model_config: RowRNNConfig, train_config: TrainConfig, name: str = "custom") -> dict:
-        """Validate, write run.json and queue the run on its device; return its record at once."""
+    def start(self, model_config: RowRNNConfig, train_config: TrainConfig, name: str = "custom",
+              by: Actor = OPERATOR, tensorboard: bool = False) -> dict:
+        """Validate, write run.json and queue the run on its device; return its record at once.
+
+        ValueError for a bad config or a run too big for the device (limits.check_size),
+        QuotaError when `by` or the lab already has as many active runs as the quotas allow.
+        `tensorboard`: also write TensorBoard event files into the run's folder (export.py).
+        """
+        if tensorboard and not tensorboard_available():
+            raise ValueError("TensorBoard logging needs the tensorboard package: pip install tensorboard")
         model_config, train_config = validate_configs(replace(model_config), replace(train_config))
         device = resolve_device(train_config.device)      # ValueError when CUDA is absent
         key = _device_key(device)
@@ -158,24 +143,24 @@ class RunManager:
             if train_config.log_every == 1:
                 train_config.log_every = CUDA_LOG_EVERY
         train_config.device = key
-        with torch.device("meta"):                         # count without allocating
-            params = count_parameters(RowRNN(model_config))
-        if params > self.max_params:
-            raise ValueError(f"the model has {params:,} parameters; the training bench takes at most "
-                             f"{self.max_params:,}. Use a smaller hidden size or fewer layers.")
+        params = check_size(model_config, train_config.batch_size, device,
+                            released=self._training.get(key, 0), max_params=self.max_params)
         safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", name)[:40].strip("-.") or "run"
         run_id = f"{_dt.datetime.now():%Y%m%d-%H%M%S}-{safe}-{secrets.token_hex(3)}"
         record = {"id": run_id, "name": name, "model_config": model_config.to_dict(),
                   "train_config": train_config.to_dict(), "device": device_label(device),
-                  "status": "queued", "reason": None, "created": _now(), "started": None,
+                  "status": "queued", "reason": None, "created": now(), "started": None,
                   "ended": None, "params": params, "epochs_done": 0, "best_val_acc": None,
-                  "test_acc": None, "seconds": None, "owner": _process_id()}
+                  "test_acc": None, "seconds": None, "owner": by.owner, "process": process_id(),
+                  "tensorboard": bool(tensorboard)}
         with self._lock:
+            self.quotas.check(by, *self.usage(by))
             (self.root / run_id).mkdir()
-            _write_json(self.root / run_id / "run.json", record)
+            write_json(self.root / run_id / "run.json", record)
             self.version += 1
-            self._stops[run_id] = threading.Event()
-            self._queues.setdefault(key, deque()).append(run_id)
+            self._stops[run_id] = StopSignal(self.root / run_id / STOP_FILE)
+            self._active[run_id] = by.owner
+            self._queues.setdefault(key, FairQueue()).push(run_id, by.owner)
             worker = self._workers.get(key)
             if worker is None or not worker.is_alive():
                 worker = threading.Thread(target=self._serve, args=(key,), daemon=True,
@@ -184,36 +169,71 @@ class RunManager:
                 worker.start()
         return self.get(run_id)
 
-    def start_preset(self, preset_name: str, **overrides) -> dict:
+    def start_preset(self, preset_name: str, by: Actor = OPERATOR, **overrides) -> dict:
         """Queue a preset, with any model or recipe field changed (see Preset.configs)."""
         preset = get_preset(preset_name)
-        return self.start(*preset.configs(**overrides), name=preset.name)
+        return self.start(*preset.configs(**overrides), name=preset.name, by=by)
 
-    def reproduce_notebook(self, device: str = "auto", epochs: int | None = None) -> list[dict]:
-        """Queue every notebook preset, one after another, with the notebook's recipe."""
+    def reproduce_notebook(self, device: str = "auto", epochs: int | None = None,
+                           by: Actor = OPERATOR) -> list[dict]:
+        """Queue the notebook presets, one after another, with the notebook's recipe.
+
+        They count as one run each: a visitor gets as many as their quota has room for, in the
+        notebook's order (QuotaError if none); the operator always gets all of them.
+        """
         extra = {"device": device, **({"epochs": epochs} if epochs else {})}
         replace(TrainConfig(), **extra).validate()
-        return [self.start_preset(name, **extra) for name in NOTEBOOK_PRESETS]
+        names = NOTEBOOK_PRESETS if by.operator else NOTEBOOK_PRESETS[:self.room(by)]
+        if not names:
+            self.quotas.check(by, *self.usage(by))         # raises, naming the limit
+        queued = []
+        for name in names:
+            try:
+                queued.append(self.start_preset(name, by=by, **extra))
+            except QuotaError:
+                if not queued:                             # another start took the last place
+                    raise
+                break
+        return queued
+
+    def usage(self, by: Actor) -> tuple[int, int]:
+        """(runs `by` has queued or running, runs everyone has queued or running), in this app."""
+        with self._lock:
+            return sum(owner == by.owner for owner in self._active.values()), len(self._active)
+
+    def room(self, by: Actor) -> int:
+        """How many more runs `by` may queue now (the operator: as many as wanted)."""
+        return self.quotas.room(by, *self.usage(by))
 
     def queue_position(self, run_id: str) -> int | None:
         """1 for the next run to start on its device, 2 after it ...; None if not waiting."""
         with self._lock:
-            for queue in self._queues.values():
-                if run_id in queue:
-                    return list(queue).index(run_id) + 1
-        return None
+            return next((p for q in self._queues.values() if (p := q.position(run_id))), None)
 
-    def stop(self, run_id: str) -> dict:
-        """Ask a run to stop: a waiting run is dropped at once, a training one ends after its step."""
+    def _check_manage(self, record: dict, by: Actor) -> None:
+        if not by.may_manage(record):
+            raise NotYourRun(f"run {record['id']} belongs to another visitor: only they (or the "
+                             "lab's operator) can stop or delete it")
+
+    def stop(self, run_id: str, by: Actor = OPERATOR) -> dict:
+        """Ask a run to stop: a waiting run is dropped at once, a training one ends after its step.
+
+        A run another process serves (seen from the command line) is asked through its `stop`
+        file: that process drops it when its turn comes, or stops it within half a second.
+        NotYourRun unless `by` owns the run or is the operator.
+        """
         with self._lock:
             record = self.get(run_id)
+            self._check_manage(record, by)
             for queue in self._queues.values():
-                if run_id in queue:
-                    queue.remove(run_id)
-                    return self._update(run_id, status="stopped", ended=_now(),
+                if queue.remove(run_id):
+                    self._active.pop(run_id, None)
+                    return self._update(run_id, status="stopped", ended=now(),
                                         reason="stopped before it started")
             if run_id in self._stops and record["status"] == "running":
                 self._stops[run_id].set()
+            elif record["status"] in ACTIVE:
+                (self.root / run_id / STOP_FILE).touch()
         return record
 
     def wait(self, run_id: str, timeout: float = 60.0) -> dict:
@@ -226,10 +246,14 @@ class RunManager:
             time.sleep(0.05)
         raise TimeoutError(f"run {run_id} still {record['status']} after {timeout} s")
 
-    def delete(self, run_id: str) -> None:
-        """Remove a finished run's folder; a queued or running run must be stopped first."""
+    def delete(self, run_id: str, by: Actor = OPERATOR) -> None:
+        """Remove a finished run's folder; a queued or running run must be stopped first.
+
+        NotYourRun unless `by` owns the run or is the operator.
+        """
         with self._lock:
             record = self.get(run_id)
+            self._check_manage(record, by)
             if record["status"] in ACTIVE:
                 raise ValueError(f"run {run_id} is {record['status']}; stop it before deleting it")
             shutil.rmtree(self.root / run_id)
@@ -244,12 +268,12 @@ class RunManager:
         The cached Curves keeps growing under the lock; callers get copies of its lists, so
         another browser's timer tick cannot change them while they are being plotted.
         """
-        path = self._dir(run_id) / "metrics.jsonl"
+        path = run_dir(self.root, run_id) / "metrics.jsonl"
         with self._lock:
             curves = self._curves.setdefault(run_id, Curves())
             curves.advance(path)
             return replace(curves, steps=list(curves.steps), losses=list(curves.losses),
-                           epochs=list(curves.epochs))
+                           times=list(curves.times), epochs=list(curves.epochs))
 
     # ---- the worker -----------------------------------------------------------------------
     def _serve(self, key: str) -> None:
@@ -260,9 +284,21 @@ class RunManager:
                 if not queue:
                     self._workers.pop(key, None)
                     return
-                run_id = queue.popleft()
-                record = self._update(run_id, status="running", started=_now())
-            self._run(record, key)
+                run_id = queue.pop()
+                if (self.root / run_id / STOP_FILE).exists():      # the command line asked
+                    self._active.pop(run_id, None)
+                    self._update(run_id, status="stopped", ended=now(), reason="stopped before it started")
+                    continue
+                record = self._update(run_id, status="running", started=now())
+                model = RowRNNConfig(**record["model_config"])
+                self._training[key] = training_bytes(model, record["train_config"]["batch_size"],
+                                                     record["params"])
+            try:
+                self._run(record, key)
+            finally:
+                with self._lock:
+                    self._active.pop(run_id, None)
+                    self._training.pop(key, None)
 
     def _splits_for(self, key: str):
         if key not in self._splits:
@@ -271,15 +307,21 @@ class RunManager:
 
     def _run(self, record: dict, key: str) -> None:
         run_id, folder = record["id"], self.root / record["id"]
-        stop = self._stops.setdefault(run_id, threading.Event())
-        t0 = time.time()
+        stop = self._stops.setdefault(run_id, StopSignal(folder / STOP_FILE))
+        t0, tensorboard = time.time(), None
         with EventLog(folder / "metrics.jsonl") as log:
             try:
-                events = train(RowRNNConfig(**record["model_config"]),
-                               TrainConfig(**record["train_config"]), self._splits_for(key),
+                model = RowRNNConfig(**record["model_config"])        # does it still fit, now?
+                check_size(model, record["train_config"]["batch_size"], torch.device(key),
+                           max_params=self.max_params)
+                if record.get("tensorboard"):
+                    tensorboard = TensorBoardLog(folder)               # events.out.tfevents.* here
+                events = train(model, TrainConfig(**record["train_config"]), self._splits_for(key),
                                out=folder / "checkpoint.pt", stop=stop, name=record["name"])
                 for event in events:
-                    log.write(event)
+                    stamped = log.write(event)
+                    if tensorboard is not None:
+                        tensorboard.write(stamped)
                     if event["kind"] == "epoch":
                         best = max(record["best_val_acc"] or 0.0, event["val_acc"])
                         record = self._update(run_id, epochs_done=event["epoch"], best_val_acc=best,
@@ -287,7 +329,7 @@ class RunManager:
                     elif event["kind"] == "end":
                         reason = "stopped by the user" if event["status"] == "stopped" else None
                         record = self._update(
-                            run_id, status=event["status"], reason=reason, ended=_now(),
+                            run_id, status=event["status"], reason=reason, ended=now(),
                             test_acc=event["test_acc"], best_val_acc=event["best_val_acc"],
                             epochs_done=event["epochs_done"], seconds=time.time() - t0,
                             train_seconds=event["train_seconds"],
@@ -295,12 +337,14 @@ class RunManager:
             except Exception as e:  # the run failed; the worker must keep serving the queue
                 reason = _failure_reason(e)
                 log.write({"kind": "error", "reason": reason})
-                self._update(run_id, status="failed", reason=reason, ended=_now(),
+                self._update(run_id, status="failed", reason=reason, ended=now(),
                              seconds=time.time() - t0)
                 if key.startswith("cuda"):
                     torch.cuda.empty_cache()
             finally:
                 self._stops.pop(run_id, None)
+                if tensorboard is not None:
+                    tensorboard.__exit__()
 
 
 def _failure_reason(error: Exception) -> str:

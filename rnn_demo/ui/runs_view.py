@@ -1,6 +1,7 @@
-"""What the Training tab shows of runs: the runs table, plot DataFrames and the status text.
+"""What the Training tab shows of runs: the runs table, the limits, epoch plots and the status text.
 
-Plain functions of a RunManager and its records; no widgets here (see ui/training.py).
+Plain functions of a RunManager and its records; no widgets here (see ui/training.py; the
+comparison's plots are in ui/compare_view.py).
 """
 
 import time
@@ -8,12 +9,11 @@ import time
 import pandas as pd
 import torch
 
+from ..mnist.access import Actor
+from ..mnist.limits import FREE_SHARE
 from ..mnist.runs import RunManager
 
 CUSTOM = "custom"
-MAX_POINTS = 1500                     # per-iteration curves are averaged down to this many points
-COMPARE_METRICS = {"validation accuracy": ("epoch", "val_acc"), "validation loss": ("epoch", "val_loss"),
-                   "training loss": ("iteration", "loss")}
 
 
 def device_choices() -> list[tuple[str, str]]:
@@ -52,56 +52,51 @@ def _recipe_text(t: dict) -> str:
     return " · ".join(parts + [f"seed {t['seed']}"])
 
 
-def runs_table(manager: RunManager) -> pd.DataFrame:
-    """One row per run, newest first: what it trained, where, how it ended."""
+def owner_text(record: dict, me: Actor | None) -> str:
+    """'you', 'another visitor' or 'the operator' (a run started from Python or the command line)."""
+    if record.get("owner") is None:
+        return "the operator"
+    return "you" if me is not None and record["owner"] == me.owner else "another visitor"
+
+
+def runs_table(manager: RunManager, me: Actor | None = None) -> pd.DataFrame:
+    """One row per run, newest first: what it trained, where, whose, how it ended."""
     rows = []
     for r in manager.list_runs():
         status = r["status"] + (f" (#{r['position']} in queue)" if r.get("position") else "")
-        rows.append([r["id"], _model_text(r), _recipe_text(r["train_config"]), r["device"], status,
-                     _pct(r["best_val_acc"]), _pct(r["test_acc"]), _clock(r["seconds"]) if r["seconds"] else "–"])
-    return pd.DataFrame(rows, columns=["run", "model", "hyperparameters", "device", "status",
+        rows.append([r["id"], _model_text(r), _recipe_text(r["train_config"]), r["device"],
+                     owner_text(r, me), status, _pct(r["best_val_acc"]), _pct(r["test_acc"]),
+                     _clock(r["seconds"]) if r["seconds"] else "–"])
+    return pd.DataFrame(rows, columns=["run", "model", "hyperparameters", "device", "by", "status",
                                        "best val acc", "test acc", "time"])
 
 
-def _thin(x: list, y: list) -> tuple[list, list]:
-    """Average consecutive points so a long curve stays at most MAX_POINTS points."""
-    if len(x) <= MAX_POINTS:
-        return x, y
-    k = -(-len(x) // MAX_POINTS)
-    return ([sum(x[i:i + k]) / len(x[i:i + k]) for i in range(0, len(x), k)],
-            [sum(y[i:i + k]) / len(y[i:i + k]) for i in range(0, len(y), k)])
+def limits_text(manager: RunManager, me: Actor | None) -> str:
+    """The quotas and size limits, with how much of them this visitor and the lab use now."""
+    mine, everyone = manager.usage(me) if me is not None else (0, manager.usage(Actor())[1])
+    q = manager.quotas
+    who = ("**Operator:** no quota; you may stop or delete any run" if me is not None and me.operator
+           else f"**Your runs:** {mine} of {q.per_owner} queued or running")
+    return (f"{who} · **the lab:** {everyone} of {q.total} · one run trains per device at a time, "
+            f"visitors take turns · models up to {manager.max_params:,} parameters whose training "
+            f"fits in {FREE_SHARE:.0%} of the device's free memory")
 
 
-def live_frames(curves) -> tuple:
-    """The notebook's three plots as DataFrames: loss per iteration, val loss and val acc per epoch."""
-    steps, losses = _thin(curves.steps, curves.losses)
-    loss = pd.DataFrame({"iteration": steps, "loss": losses})
+def epoch_frames(curves) -> tuple:
+    """The notebook's per-epoch plots as DataFrames: training and validation loss, validation accuracy."""
     val = pd.DataFrame([{"epoch": e["epoch"], "loss": e[k], "split": split} for e in curves.epochs
                         for k, split in (("train_loss", "training"), ("val_loss", "validation"))],
                        columns=["epoch", "loss", "split"])
     acc = pd.DataFrame({"epoch": [e["epoch"] for e in curves.epochs],
                         "accuracy (%)": [100 * e["val_acc"] for e in curves.epochs]})
-    return tuple(None if frame.empty else frame for frame in (loss, val, acc))   # None: "no data yet"
+    return tuple(None if frame.empty else frame for frame in (val, acc))   # None: "no data yet"
 
 
-def compare_frame(manager: RunManager, run_ids: list, metric: str) -> pd.DataFrame | None:
-    """The chosen metric of several runs, one colour per run, for overlaying."""
-    x_name, key = COMPARE_METRICS.get(metric, COMPARE_METRICS["validation accuracy"])
-    frames = []
-    for run_id in run_ids or []:
-        try:
-            record, curves = manager.get(run_id), manager.curves(run_id)
-        except ValueError:
-            continue                                      # deleted meanwhile
-        label = f"{run_id[-6:]} {record['name']}"
-        if key == "loss":
-            x, y = _thin(curves.steps, curves.losses)
-        else:
-            x = [e["epoch"] for e in curves.epochs]
-            y = [(100 if key == "val_acc" else 1) * e[key] for e in curves.epochs]
-        frames.append(pd.DataFrame({"x": x, "value": y, "run": label}))
-    frames = [f for f in frames if not f.empty]
-    return pd.concat(frames) if frames else None
+def progress_bar(done: int, total: int, width: int = 24) -> str:
+    """A text bar for `done` of `total` steps: ▰▰▰▱▱ 42%."""
+    share = min(max(done / total, 0.0), 1.0) if total else 0.0
+    filled = round(share * width)
+    return f"`{'▰' * filled}{'▱' * (width - filled)}` {100 * share:.0f}%"
 
 
 def status_text(manager: RunManager, run_id, note: str = "") -> str:
@@ -120,10 +115,12 @@ def status_text(manager: RunManager, run_id, note: str = "") -> str:
         lines.append("Status: **running** (loading data)")
     elif status == "running":
         elapsed = time.time() - curves.first_time
-        eta = (p["eta"] - (time.time() - curves.last_time)) if p["eta"] is not None else None
+        eta = max(p["eta"] - (time.time() - curves.last_time), 0) if p["eta"] is not None else None
         lines.append(f"Status: **running**, epoch {p['epoch']} of {p['epochs']} · step {p['step']}/"
                      f"{p['total_steps']} · elapsed {_clock(elapsed)}" +
+                     (f" · {p['rate']:.1f} steps/s" if p["rate"] else "") +
                      (f" · about {_clock(eta)} left" if eta is not None else ""))
+        lines.append(progress_bar(p["step"], p["total_steps"]))
     else:
         reason = f" ({r['reason']})" if r.get("reason") else ""
         lines.append(f"Status: **{status}**{reason} after {r['epochs_done']} epoch(s), {_clock(r['seconds'])}")

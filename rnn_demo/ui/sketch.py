@@ -40,8 +40,10 @@ from .sketch_views import (
     seen_html,
     top_classes,
 )
+from .timers import tick_while_visible
 
 REFRESH_SECONDS = 4
+MAX_UPLOADS = 64                  # pictures read per upload; the rest are named, not read
 MAX_BATCH = 16                    # drawings answered by one model call
 COMPARE_HEADERS = ["model", "prediction", "confidence", "test accuracy"]
 _log = logging.getLogger(__name__)
@@ -180,7 +182,10 @@ def predict_files(registry: ModelRegistry, files, model_path):
             model = registry.model(entry.path)
         except CheckpointError as e:
             gr.Warning(str(e))
-    for f in files or []:
+    files = list(files or [])
+    if len(files) > MAX_UPLOADS:
+        gr.Warning(f"{len(files)} pictures uploaded; the first {MAX_UPLOADS} are read.")
+    for f in files[:MAX_UPLOADS]:
         path = Path(f if isinstance(f, str) else getattr(f, "name", str(f)))
         name = path.name                  # Gradio keeps the uploaded file's own name
         try:
@@ -281,7 +286,7 @@ def build_sketch_tab(checkpoints: Path, runs: Path, secret: str, tab=None):
                          elem_id="sketch-upload", scale=1)
         gallery = gr.Gallery(label="28x28 inputs and predictions", elem_id="sketch-gallery",
                              columns=6, height=260, object_fit="contain", fit_columns=False, scale=2)
-    timer = gr.Timer(REFRESH_SECONDS)
+    timer = gr.Timer(REFRESH_SECONDS)                 # the Sketch tab is the one shown first
 
     answer = [label, seen, rows_plot, rows_note]
     inside_io = dict(inputs=[sketch, model_dd, inside_open], outputs=[inside], show_progress="hidden",
@@ -313,4 +318,5 @@ def build_sketch_tab(checkpoints: Path, runs: Path, secret: str, tab=None):
     timer.tick(bind(refresh, registry), **refresh_io)
     if tab is not None:
         tab.select(bind(refresh, registry), **refresh_io)
+        tick_while_visible(timer, tab)
     return sketch

@@ -2,8 +2,9 @@
 
 Runs train in the RunManager's worker threads, not in a request, so a closed tab or a page
 reload does not stop them. The manager is process-wide server state (every browser sees the
-same runs); which run a browser is watching lives in gr.State. A 1 s gr.Timer reads only the
-new lines of the watched run's metrics log and redraws only what changed.
+same runs); which run a browser is watching lives in gr.State, and who the browser is (its owner
+token, see ui/visitors.py) in gr.State backed by gr.BrowserState. A gr.Timer, on only while the
+tab is shown, redraws what changed (ui/live.py); the comparison is ui/compare.py.
 
 Handlers first (module level, the manager passed in), then the form, then `build_training_tab`,
 which lays out and wires.
@@ -16,20 +17,18 @@ from dataclasses import asdict
 
 import gradio as gr
 
+from ..mnist.access import NotYourRun
+from ..mnist.export import tensorboard_available
 from ..mnist.model import RowRNNConfig
-from ..mnist.presets import PRESETS, Preset, get_preset
+from ..mnist.presets import NOTEBOOK_PRESETS, PRESETS, Preset, get_preset
 from ..mnist.runs import ACTIVE, RunManager
 from ..mnist.train import TrainConfig
 from ..options import choices, describe, label
-from .runs_view import (
-    COMPARE_METRICS,
-    CUSTOM,
-    compare_frame,
-    device_choices,
-    live_frames,
-    runs_table,
-    status_text,
-)
+from .compare import build_compare, export, redraw, watched_loss
+from .live import BUSY_SECONDS, hurry, poll
+from .runs_view import CUSTOM, device_choices, limits_text, runs_table, status_text
+from .timers import tick_while_visible
+from .visitors import Visitors, ensure_who, recall_who
 
 DEFAULT_PRESET = "fast" if "fast" in PRESETS else "lstm"
 MODEL_FORM = ("cell", "nonlinearity", "hidden_size", "num_layers", "bidirectional", "norm", "head",
@@ -45,8 +44,9 @@ CUSTOM_BASE = Preset(CUSTOM, "a model built in the form", RowRNNConfig())
 
 
 def noted(message: str) -> dict:
-    """A fresh per-browser view state carrying a message the timer keeps showing for a while."""
-    return {"note": message, "note_until": time.time() + NOTE_SECONDS}
+    """A message the timer keeps showing above the status for a while (the `note` State: apart
+    from `seen`, which a tick already on its way would overwrite)."""
+    return {"text": message, "until": time.time() + NOTE_SECONDS}
 
 
 def preset_values(name: str) -> dict:
@@ -82,6 +82,8 @@ def configs_from_form(preset: str, values: dict, device: str):
 
 
 # ---- handlers -----------------------------------------------------------------------------
+# Those that act on runs take the manager and the Visitors, then the session's `who` (gr.State,
+# see ui/visitors.py) last, and hand `who` back, so a token made for an API client is kept.
 
 def fill_from_preset(preset):
     """Choosing a preset fills the model and recipe fields (the seed stays)."""
@@ -91,43 +93,55 @@ def fill_from_preset(preset):
     return [values[f] for f in FILLED]
 
 
-def start(manager: RunManager, preset, device, *values):
+def start(manager: RunManager, visitors: Visitors, preset, device, *values):
     """Queue a run on `device`; the status shows its id, device and parameter count at once."""
+    *values, tensorboard, who = values
+    who = ensure_who(who)
     try:
         name, model, recipe = configs_from_form(preset, dict(zip(FORM, values)), device)
-        record = manager.start(model, recipe, name=name)
+        record = manager.start(model, recipe, name=name, by=visitors.actor(who), tensorboard=bool(tensorboard))
     except (ValueError, TypeError) as e:
-        return f"**Not started:** {e}", gr.skip(), noted(f"**Not started:** {e}")
-    return status_text(manager, record["id"]), record["id"], {}
+        return f"**Not started:** {e}", gr.skip(), gr.skip(), noted(f"**Not started:** {e}"), who
+    return status_text(manager, record["id"]), record["id"], {}, {}, who
 
 
-# The API names start's parameters after the form's fields: /train_start(preset=..., epochs=...).
+# The API names start's parameters after the form's fields: /train_start(preset=..., epochs=...);
+# `who` is session state, so it is no API parameter.
 start.__signature__ = inspect.Signature(
     [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-     for n in ("manager", "preset", "device", *FORM)])
+     for n in ("manager", "visitors", "preset", "device", *FORM, "tensorboard", "who")])
 
 
-def stop(manager: RunManager, watched):
-    """Stop the run this browser is watching (a queued one leaves its queue at once)."""
+def stop(manager: RunManager, visitors: Visitors, watched, who):
+    """Stop the run this browser is watching (a queued one leaves its queue at once), if it is ours."""
+    who = ensure_who(who)
     if watched is None:
-        return "No run to stop.", gr.skip()
+        return "No run to stop.", gr.skip(), who
     try:
-        record = manager.stop(watched)
-    except ValueError as e:
-        return str(e), noted(str(e))
-    note = "Stopping ..." if record["status"] in ACTIVE else f"Run already {record['status']}."
-    return status_text(manager, watched, note), noted(note)
+        record = manager.stop(watched, by=visitors.actor(who))
+    except (ValueError, NotYourRun) as e:
+        return f"**Not stopped:** {e}", noted(f"**Not stopped:** {e}"), who
+    note = ("Stopping ..." if record["status"] in ACTIVE else "Stopped before it started."
+            if record.get("reason") == "stopped before it started" else f"Run already {record['status']}.")
+    return status_text(manager, watched, note), noted(note), who
 
 
-def reproduce(manager: RunManager, epochs, device):
-    """Queue the notebook's nine experiments with its recipe and the epochs in the form."""
+def reproduce(manager: RunManager, visitors: Visitors, epochs, device, who):
+    """Queue the notebook's nine experiments (as many as the quota has room for)."""
+    who = ensure_who(who)
+    epochs = int(epochs or 10)
     try:
-        queued = manager.reproduce_notebook(device=device or "auto", epochs=int(epochs or 10))
+        queued = manager.reproduce_notebook(device=device or "auto", epochs=epochs, by=visitors.actor(who))
     except (ValueError, TypeError) as e:
-        return f"**Not started:** {e}", gr.skip(), noted(f"**Not started:** {e}"), gr.skip()
-    ids = [r["id"] for r in queued]
-    note = f"Queued the notebook's {len(ids)} experiments, {int(epochs or 10)} epochs each."
-    return status_text(manager, ids[0], note), ids[0], noted(note), gr.Dropdown(choices=ids, value=ids)
+        return f"**Not started:** {e}", gr.skip(), gr.skip(), noted(f"**Not started:** {e}"), gr.skip(), who
+    ids, q = [r["id"] for r in queued], manager.quotas
+    note = f"Queued the notebook's {len(ids)} experiments, {epochs} epochs each."
+    if len(ids) < len(NOTEBOOK_PRESETS):
+        note = (f"Queued {len(ids)} of the notebook's {len(NOTEBOOK_PRESETS)} experiments "
+                f"({', '.join(r['name'] for r in queued)}), {epochs} epochs each: a visitor may have "
+                f"{q.per_owner} runs queued or running, the lab {q.total}. Queue the rest as these finish.")
+    return (status_text(manager, ids[0], note), ids[0], {}, noted(note), gr.Dropdown(value=ids, multiselect=True),
+            who)
 
 
 def select_run(compare, evt: gr.SelectData):
@@ -137,62 +151,20 @@ def select_run(compare, evt: gr.SelectData):
         return gr.skip(), gr.skip(), gr.skip()
     compare = list(compare or [])
     compare = compare if run_id in compare else compare + [run_id]
-    return run_id, {}, gr.Dropdown(value=compare)
+    return run_id, {}, gr.Dropdown(value=compare, multiselect=True)
 
 
-def delete(manager: RunManager, watched, compare):
-    """Delete the watched run's folder (refused while it is queued or running)."""
+def delete(manager: RunManager, visitors: Visitors, watched, compare, who):
+    """Delete the watched run's folder, if it is ours (refused while it is queued or running)."""
+    who = ensure_who(who)
     if watched is None:
-        return "Select a run in the table first.", gr.skip(), gr.skip(), gr.skip()
+        return "Select a run in the table first.", gr.skip(), gr.skip(), gr.skip(), gr.skip(), who
     try:
-        manager.delete(watched)
-    except ValueError as e:
-        return f"**Not deleted:** {e}", gr.skip(), noted(f"**Not deleted:** {e}"), gr.skip()
-    note = f"Deleted run `{watched}`."
-    return note, None, noted(note), gr.Dropdown(value=[c for c in compare or [] if c != watched])
-
-
-def redraw_compare(manager: RunManager, compare, metric):
-    """The chosen metric of the compared runs, overlaid."""
-    x_title = COMPARE_METRICS.get(metric, ("epoch",))[0]
-    return gr.LinePlot(compare_frame(manager, compare, metric), x_title=x_title, y_title=metric)
-
-
-def poll(manager: RunManager, watched, seen, compare, metric):
-    """One timer tick: redraw only what changed since this browser's last tick."""
-    seen, skip = dict(seen or {}), gr.skip()
-    status_md, plots, table_df, choices_update, compare_df = skip, [skip] * 3, skip, skip, skip
-    if watched is None:                        # a fresh page: follow the newest active run
-        records = manager.list_runs()
-        active = [r for r in records if r["status"] == "running"] or \
-                 [r for r in records if r["status"] in ACTIVE]
-        watched = (active or records or [{"id": None}])[0]["id"]
-    if watched is not None:
-        try:
-            curves, active = manager.curves(watched), manager.get(watched)["status"] in ACTIVE
-        except ValueError:                     # deleted by another browser
-            watched, curves, active = None, None, False
-        if curves is not None and seen.get("drawn") != (watched, curves.offset):
-            plots = list(live_frames(curves))
-            if seen.get("epochs_drawn") == (watched, len(curves.epochs)):
-                plots[1:] = [skip, skip]       # the per-epoch plots change once an epoch
-            seen.update(drawn=(watched, curves.offset), epochs_drawn=(watched, len(curves.epochs)))
-        note = seen.get("note") if time.time() < seen.get("note_until", 0) else ""
-        if active or seen.get("described") != (watched, note):   # clocks tick while it runs
-            status_md = status_text(manager, watched, note)
-            seen["described"] = None if active else (watched, note)
-    changed = seen.get("version") != manager.version
-    if changed:
-        table_df = runs_table(manager)
-        ids = list(table_df["run"])
-        compare = [c for c in compare or [] if c in ids]
-        choices_update = gr.Dropdown(choices=ids, value=compare)
-    wanted = (list(compare or []), metric)
-    if compare and (changed or seen.get("compared") != wanted or seen.get("compare_live")):
-        compare_df = redraw_compare(manager, compare, metric)
-        seen["compare_live"] = any(r["status"] in ACTIVE for r in manager.list_runs() if r["id"] in compare)
-    seen.update(version=manager.version, compared=wanted)
-    return status_md, *plots, table_df, choices_update, compare_df, watched, seen
+        manager.delete(watched, by=visitors.actor(who))
+    except (ValueError, NotYourRun) as e:
+        return f"**Not deleted:** {e}", gr.skip(), gr.skip(), noted(f"**Not deleted:** {e}"), gr.skip(), who
+    note, kept = f"Deleted run `{watched}`.", [c for c in compare or [] if c != watched]
+    return note, None, {}, noted(note), gr.Dropdown(value=kept, multiselect=True), who
 
 
 # ---- the form: one component per config field, labels and help from the dataclasses ----------
@@ -248,9 +220,9 @@ def build_form(v: dict) -> dict:
 
 # ---- layout and wiring ---------------------------------------------------------------------
 
-def build_training_tab(manager: RunManager):
-    """Build the tab inside the current gr.Tab. `manager` is server state on purpose: every
-    browser sees the same runs, and runs outlive the page that started them."""
+def build_training_tab(manager: RunManager, visitors: Visitors, demo: gr.Blocks, tab: gr.Tab):
+    """Build the tab inside `tab` (a gr.Tab of `demo`). `manager` is server state on purpose:
+    every browser sees the same runs, and runs outlive the page that started them."""
     bind = functools.partial
     options = [("custom model", CUSTOM)] + [(f"{n}: {p.description}", n) for n, p in PRESETS.items()]
     with gr.Row():
@@ -258,15 +230,20 @@ def build_training_tab(manager: RunManager):
             preset = gr.Dropdown(options, value=DEFAULT_PRESET, label="Preset", elem_id="train-preset")
             form = build_form(preset_values(DEFAULT_PRESET))
             device = gr.Dropdown(device_choices(), value="auto", label="Device", elem_id="train-device")
+            tensorboard = gr.Checkbox(False, label="Also write TensorBoard events", elem_id="train-tensorboard",
+                                      interactive=tensorboard_available(),
+                                      info="into the run's folder: tensorboard --logdir runs" if
+                                      tensorboard_available() else "needs pip install tensorboard")
             with gr.Row():
                 start_btn = gr.Button("Start", variant="primary", elem_id="train-start")
                 stop_btn = gr.Button("Stop", variant="stop", elem_id="train-stop")
             reproduce_btn = gr.Button("Reproduce the notebook (queue its 9 experiments, epochs above)",
                                       size="sm", elem_id="train-reproduce")
+            limits = gr.Markdown(limits_text(manager, None), elem_id="train-limits")
         with gr.Column(scale=2):
             status = gr.Markdown(status_text(manager, None), elem_id="train-status")
-            loss_plot = gr.LinePlot(x="iteration", y="loss", title="Training loss per iteration", height=250,
-                                    elem_id="train-loss-plot")
+            loss_plot = gr.LinePlot(x="step", y="loss", color="run", title="Training loss (the watched run)",
+                                    height=250, elem_id="train-loss-plot")
             with gr.Row():
                 # "~g": no 93.470000 on one-point plots, no duplicated "2" ticks between epochs
                 val_plot = gr.LinePlot(x="epoch", y="loss", color="split", title="Loss per epoch", height=230,
@@ -274,36 +251,44 @@ def build_training_tab(manager: RunManager):
                 acc_plot = gr.LinePlot(x="epoch", y="accuracy (%)", title="Validation accuracy per epoch",
                                        height=230, x_axis_format="~g", y_axis_format="~g",
                                        elem_id="train-acc-plot")
-    gr.Markdown("### Runs\nClick a row to watch that run and add it to the comparison.")
+    gr.Markdown("### Runs\nEveryone sees every run; only a run's owner can stop or delete it. "
+                "Click a row to watch that run and add it to the comparison.")
     table = gr.Dataframe(runs_table(manager), interactive=False, wrap=True, max_height=320,
-                         column_widths=["18%", "16%", "24%", "8%", "10%", "8%", "8%", "8%"],
+                         column_widths=["17%", "15%", "22%", "7%", "9%", "9%", "7%", "7%", "7%"],
                          elem_id="train-runs")
-    with gr.Row():
-        # custom values: API clients may name runs started after this page was built
-        compare = gr.Dropdown(list(runs_table(manager)["run"]), value=[], multiselect=True, scale=3,
-                              allow_custom_value=True, label="Compare runs", elem_id="train-compare")
-        metric = gr.Radio(list(COMPARE_METRICS), value="validation accuracy", label="Metric", scale=2)
-        delete_btn = gr.Button("Delete the watched run", size="sm", scale=1, elem_id="train-delete")
-    compare_plot = gr.LinePlot(x="x", y="value", color="run", title="Runs compared", x_title="epoch / iteration",
-                               height=300, elem_id="train-compare-plot")
-    watched, seen = gr.State(None), gr.State({})
-    timer = gr.Timer(1.0)
+    delete_btn = gr.Button("Delete the watched run", size="sm", elem_id="train-delete")
+    compare = build_compare(manager, list(runs_table(manager)["run"]))
+    watched, seen, note, who = gr.State(None), gr.State({}), gr.State({}), gr.State(None)
+    timer = gr.Timer(BUSY_SECONDS, active=False)      # on while this tab is shown (tick_while_visible)
 
+    demo.load(recall_who, [visitors.store, who], [visitors.store, who], api_visibility="private",
+              show_progress="hidden")
+    tick_while_visible(timer, tab)
     preset.change(fill_from_preset, preset, [form[f] for f in FILLED], api_name="train_preset",
                   show_progress="hidden")
     for name in MODEL_FORM:                   # editing the model by hand makes it a custom one
         form[name].input(lambda: CUSTOM, None, preset, api_name=False, show_progress="hidden")
-    start_btn.click(bind(start, manager), [preset, device, *form.values()], [status, watched, seen],
-                    api_name="train_start", show_progress="minimal")
-    stop_btn.click(bind(stop, manager), watched, [status, seen], api_name="train_stop",
-                   show_progress="minimal")
-    reproduce_btn.click(bind(reproduce, manager), [form["epochs"], device], [status, watched, seen, compare],
-                        api_name="train_reproduce")
-    table.select(select_run, compare, [watched, seen, compare], api_name="train_select")
-    delete_btn.click(bind(delete, manager), [watched, compare], [status, watched, seen, compare],
-                     api_name="train_delete")
-    gr.on([compare.change, metric.change], bind(redraw_compare, manager), [compare, metric], compare_plot,
+    start_btn.click(bind(start, manager, visitors), [preset, device, *form.values(), tensorboard, who],
+                    [status, watched, seen, note, who], api_name="train_start", show_progress="minimal").then(
+        hurry, None, timer, api_visibility="private", show_progress="hidden")
+    stop_btn.click(bind(stop, manager, visitors), [watched, who], [status, note, who],
+                   api_name="train_stop", show_progress="minimal")
+    reproduce_btn.click(bind(reproduce, manager, visitors), [form["epochs"], device, who],
+                        [status, watched, seen, note, compare.runs, who], api_name="train_reproduce").then(
+        hurry, None, timer, api_visibility="private", show_progress="hidden")
+    table.select(select_run, compare.runs, [watched, seen, compare.runs], api_name="train_select")
+    delete_btn.click(bind(delete, manager, visitors), [watched, compare.runs, who],
+                     [status, watched, seen, note, compare.runs, who], api_name="train_delete")
+    view_changes = [compare.runs.change, compare.smoothing.release, compare.log_scale.change,
+                    compare.x_axis.change]
+    gr.on(view_changes, bind(redraw, manager), [compare.runs, *compare.view], [*compare.plots, compare.diff],
           api_name="train_compare", show_progress="hidden")
-    timer.tick(bind(poll, manager), [watched, seen, compare, metric],
-               [status, loss_plot, val_plot, acc_plot, table, compare, compare_plot, watched, seen],
-               api_name="train_poll", show_progress="hidden", concurrency_limit=None)
+    gr.on(view_changes, bind(watched_loss, manager), [watched, compare.runs, *compare.view], loss_plot,
+          api_visibility="private", show_progress="hidden")
+    compare.export.click(bind(export, manager), watched, compare.files, api_name="train_export")
+    poll_io = dict(inputs=[watched, seen, note, compare.runs, *compare.view, who],
+                   outputs=[status, loss_plot, val_plot, acc_plot, table, compare.runs, *compare.plots,
+                            compare.diff, limits, watched, seen, timer], show_progress="hidden",
+                   concurrency_limit=None)
+    timer.tick(bind(poll, manager, visitors), api_name="train_poll", **poll_io)
+    tab.select(bind(poll, manager, visitors), api_visibility="private", **poll_io)   # at once, not in 1 s

@@ -17,7 +17,7 @@ def test_api_starts_and_stops_a_run(app_url):
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and "stopped" not in stopped.split("Status:")[-1]:
         time.sleep(0.5)
-        stopped = client.predict(compare=[], metric="validation accuracy", api_name="/train_poll")[0]
+        stopped = client.predict(api_name="/train_poll")[0]
         stopped = stopped if isinstance(stopped, str) else ""
     assert "Status: **stopped**" in stopped
 

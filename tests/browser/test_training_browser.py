@@ -50,6 +50,94 @@ def test_browser_starts_a_cpu_run_watches_the_loss_grow_and_stops_it(app_url, pa
     assert " of 5" in status.inner_text()                  # the run got the edited epochs
 
     page.locator("#train-stop").click()
-    assert wait_until(lambda: "Status: stopped" in status.inner_text(), 10), status.inner_text()
+    assert wait_until(lambda: "Status: stopped" in status.inner_text(), 30), status.inner_text()
     runs = page.locator("#train-runs")
     assert wait_until(lambda: "stopped" in runs.inner_text(), 5)
+
+
+def test_a_reload_keeps_the_owner_who_can_still_stop_their_run_and_nobody_else_can(app_url, browser):
+    from conftest import ARTIFACTS
+    alice, bob = (browser.new_context(viewport={"width": 1400, "height": 1100}) for _ in range(2))
+    page = alice.new_page()
+    page.goto(app_url)
+    page.get_by_role("tab", name="Training").click()
+    page.locator("#train-model").get_by_text("Model", exact=True).click()   # open the model fields
+    choose(page, "train-preset", "rnn: RNN tanh 128 + Linear")
+    assert wait_until(lambda: page.locator('#train-cell input[value="rnn"]').is_checked(), 10)
+    page.locator("#train-epochs input").fill("20")
+    choose(page, "train-device", "cpu")
+    page.locator("#train-start").click()
+    status = page.locator("#train-status")
+
+    def started():                                  # not an older run the fresh page followed
+        text = status.inner_text()
+        return ("Status: queued" in text or "Status: running" in text) and \
+            re.search(r"Run (\S+-rnn-[0-9a-f]{6})", text)
+    assert wait_until(started, 30), status.inner_text()
+    run_id = started().group(1)
+
+    other = bob.new_page()                          # another browser: its own owner token
+    other.goto(app_url)
+    other.get_by_role("tab", name="Training").click(timeout=120_000)
+    followed = wait_until(lambda: run_id in other.locator("#train-status").inner_text(), 45)
+    other.screenshot(path=str(ARTIFACTS / "test_another_browser_follows.png"), full_page=True)
+    assert followed, other.locator("#train-status").inner_text()
+    other.locator("#train-stop").click()
+    assert wait_until(lambda: "belongs to another visitor" in other.locator("#train-status").inner_text(), 30)
+    other.screenshot(path=str(ARTIFACTS / "test_another_browser_cannot_stop.png"), full_page=True)
+
+    page.reload()                                   # the same browser: its token is in localStorage
+    page.get_by_role("tab", name="Training").click(timeout=120_000)   # a reload re-renders every tab
+    status = page.locator("#train-status")
+    assert wait_until(lambda: run_id in status.inner_text(), 45)
+    assert wait_until(lambda: "you" in page.locator("#train-runs").inner_text(), 10)
+    page.locator("#train-stop").click()
+    assert wait_until(lambda: "Status: stopped" in status.inner_text(), 15), status.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "test_the_owner_stops_after_a_reload.png"), full_page=True)
+    alice.close()
+    bob.close()
+
+
+def test_compared_runs_keep_one_colour_in_every_plot_and_hovering_names_run_x_and_value(browser, tmp_path):
+    from conftest import ARTIFACTS
+    from gradio_client import Client
+
+    from rnn_demo.bench.harness import serve_app
+    with serve_app(tmp_path / "runs", args=["--synthetic-data"], env={"RNN_DEMO_STATE": str(tmp_path)}) as server:
+        client = Client(server.url, verbose=False)
+        ids = [re.search(r"Run `([^`]+)`", client.predict(
+            preset="custom", cell="gru", hidden_size=16, batch_size=64, epochs=3, lr=lr, device="cpu",
+            api_name="/train_start")).group(1) for lr in (0.01, 0.002)]
+        page = browser.new_page(viewport={"width": 1400, "height": 1100})
+        page.set_default_timeout(120_000)
+        page.goto(server.url)
+        page.get_by_role("tab", name="Training").click()
+        runs = page.locator("#train-runs")
+        assert wait_until(lambda: runs.inner_text().count("completed") == 2, 120), runs.inner_text()
+        for run_id in ids:                          # a click on a row adds the run to the comparison
+            page.locator("#train-runs [role=gridcell]:visible").filter(has_text=run_id).first.click()
+            assert wait_until(lambda: run_id in page.locator("#train-compare").inner_text(), 30)
+
+        def strokes(plot):
+            paths = page.locator(f"#{plot} g.mark-line path")
+            return {paths.nth(i).get_attribute("stroke") for i in range(paths.count())}
+        plots = ("train-compare-loss", "train-compare-val-loss", "train-compare-val-acc")
+        assert wait_until(lambda: all(len(strokes(p)) >= 2 for p in plots), 30)
+        per_epoch = strokes("train-compare-val-acc")       # no smoothing there: one line per run
+        assert len(per_epoch) == 2 and per_epoch <= strokes("train-compare-loss") and \
+            per_epoch == strokes("train-compare-val-loss")
+
+        box = page.locator("#train-compare-val-acc svg").first.bounding_box()
+        tip = page.locator("#vg-tooltip-element")
+        shown = ""
+        for fx in [i / 30 for i in range(3, 29)]:           # sweep until the pointer meets a line
+            for fy in [i / 15 for i in range(1, 14)]:
+                page.mouse.move(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
+                if tip.count() and tip.first.is_visible() and "run" in tip.first.inner_text():
+                    shown = tip.first.inner_text()
+                    break
+            if shown:
+                break
+        assert "accuracy (%)" in shown and "step" in shown and any(i[-6:] in shown for i in ids), shown
+        page.screenshot(path=str(ARTIFACTS / "test_compared_runs.png"), full_page=True)
+        page.close()

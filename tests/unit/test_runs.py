@@ -10,10 +10,10 @@ import pytest
 import torch
 
 from rnn_demo.checkpoints import load_checkpoint
-from rnn_demo.mnist import runs as runs_module
 from rnn_demo.mnist.data import synthetic_splits
 from rnn_demo.mnist.model import RowRNNConfig
 from rnn_demo.mnist.presets import NOTEBOOK_PRESETS
+from rnn_demo.mnist.run_files import process_id
 from rnn_demo.mnist.run_log import Curves
 from rnn_demo.mnist.runs import RunManager
 from rnn_demo.mnist.train import TrainConfig
@@ -104,7 +104,7 @@ def test_a_run_left_running_by_a_dead_app_is_marked_interrupted(manager, tmp_pat
     record = manager.wait(manager.start(TINY, quick(epochs=1))["id"])
     run_json = tmp_path / "runs" / record["id"] / "run.json"
     # As a killed app leaves it: still "running", owned by a process that no longer exists.
-    run_json.write_text(json.dumps({**record, "status": "running", "owner": "4206649:123"}))
+    run_json.write_text(json.dumps({**record, "status": "running", "process": "4206649:123"}))
 
     again = RunManager(tmp_path / "runs", splits_factory=synthetic_splits)
     found = again.get(record["id"])
@@ -118,7 +118,7 @@ def test_a_run_owned_by_another_live_app_is_left_alone(manager, tmp_path):
     try:
         run_json = tmp_path / "runs" / record["id"] / "run.json"
         run_json.write_text(json.dumps({**record, "status": "running",
-                                        "owner": runs_module._process_id(other_app.pid)}))
+                                        "process": process_id(other_app.pid)}))
         again = RunManager(tmp_path / "runs", splits_factory=synthetic_splits)
         assert again.get(record["id"])["status"] == "running"
     finally:

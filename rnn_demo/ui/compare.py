@@ -1,0 +1,136 @@
+"""The Training tab's comparison: compared runs' curves, their config diff, and a run's downloads.
+
+Three plots overlay the compared runs (training loss per step, validation loss and accuracy
+per epoch), one colour per run in every plot, with a smoothing slider (the raw curve faint
+behind), a log scale for the losses, and the x axis in steps, epochs or wall-clock seconds;
+hovering a line gives run, x and value. The same view settings draw the watched run's loss
+plot. Below, the compared runs' configs (only the fields that differ) and how each ended, and
+the watched run's metrics as CSV and JSON Lines and its checkpoint, to download.
+
+Handlers first (module level, the manager passed in), then `build_compare` (layout only: the
+Training tab wires it, since its timer redraws the plots while compared runs train).
+"""
+
+from dataclasses import dataclass
+
+import gradio as gr
+
+from ..mnist.export import export_files
+from ..mnist.run_files import run_dir
+from ..mnist.runs import RunManager
+from .compare_view import LOGGABLE, METRICS, X_AXES, colours, config_diff, label, metric_frame, y_name
+
+DEFAULT_VIEW = {"smoothing": 0.6, "log_scale": False, "x_axis": "step"}
+
+
+@dataclass
+class CompareSection:
+    """The comparison's components (see build_compare)."""
+    runs: gr.Dropdown
+    smoothing: gr.Slider
+    log_scale: gr.Checkbox
+    x_axis: gr.Radio
+    plots: list                   # one gr.LinePlot per METRICS entry, in that order
+    diff: gr.Dataframe
+    export: gr.Button
+    files: gr.File
+
+    @property
+    def view(self) -> list:
+        """The view settings, as handler inputs: smoothing, log scale, x axis."""
+        return [self.smoothing, self.log_scale, self.x_axis]
+
+
+def _entries(manager: RunManager, run_ids: list, extra=None) -> tuple[list, list]:
+    """[((label, colour), curves)] and the records of the runs that still exist, in order."""
+    palette = colours(list(run_ids or []) + ([extra] if extra else []))
+    entries, records = [], []
+    for run_id in run_ids or []:
+        try:
+            record, curves = manager.get(run_id), manager.curves(run_id)
+        except ValueError:
+            continue                                      # deleted meanwhile
+        entries.append(((label(run_id, record), palette[run_id]), curves))
+        records.append(record)
+    return entries, records
+
+
+def plot_update(frame_and_colours, metric: str, x_axis: str, log: bool) -> gr.LinePlot:
+    """A LinePlot update for metric_frame's result: axes named, one colour per run."""
+    frame, colour_map, legend = frame_and_colours
+    y, logged = y_name(metric, log), log and metric in LOGGABLE
+    x_title = "wall-clock seconds" if x_axis == "seconds" else x_axis
+    return gr.LinePlot(frame, x=x_axis, y=y, color="run", color_map=colour_map or None,
+                       colors_in_legend=legend or None, x_title=x_title, y_title=y,
+                       tooltip=["run", "value"] if logged else ["run"])
+
+
+def redraw(manager: RunManager, compare, smoothing, log_scale, x_axis):
+    """The compared runs' three plots and their config diff."""
+    x_axis = x_axis if x_axis in X_AXES else "step"
+    smoothing = min(max(float(smoothing or 0), 0.0), 0.99)
+    entries, records = _entries(manager, compare)
+    plots = [plot_update(metric_frame(entries, metric, x_axis, smoothing, bool(log_scale)), metric,
+                         x_axis, bool(log_scale)) for metric in METRICS]
+    finals = {r["id"]: (c.epochs[-1]["val_acc"] if c.epochs else None)
+              for r, (_, c) in zip(records, entries)}
+    return *plots, config_diff(records, finals)
+
+
+def watched_loss(manager: RunManager, watched, compare, smoothing, log_scale, x_axis, curves=None):
+    """The watched run's training loss, drawn with the comparison's view settings and its colour."""
+    if watched is None:
+        return None
+    x_axis = x_axis if x_axis in X_AXES else "step"
+    smoothing = min(max(float(smoothing or 0), 0.0), 0.99)
+    try:
+        record, curves = manager.get(watched), curves or manager.curves(watched)
+    except ValueError:
+        return None
+    colour = colours(list(compare or []) + [watched])[watched]
+    entry = [((label(watched, record), colour), curves)]
+    return plot_update(metric_frame(entry, "training loss", x_axis, smoothing, bool(log_scale)),
+                       "training loss", x_axis, bool(log_scale))
+
+
+def export(manager: RunManager, watched):
+    """The watched run's metrics (CSV, JSON Lines) and checkpoint (once it has one), to download."""
+    if watched is None:
+        gr.Warning("Select a run in the table first.")
+        return None
+    try:
+        return [str(path) for path in export_files(run_dir(manager.root, watched))]
+    except FileNotFoundError:
+        gr.Warning("This run has no metrics yet: it has not started.")
+    except (ValueError, OSError) as e:
+        gr.Warning(f"Cannot export run {watched}: {e}")
+    return None
+
+
+def build_compare(manager: RunManager, choices: list) -> CompareSection:
+    """Lay out the comparison (inside the current Blocks context); the caller wires it."""
+    with gr.Row():
+        # custom values: API clients may name runs started after this page was built
+        runs = gr.Dropdown(choices, value=[], multiselect=True, scale=3, allow_custom_value=True,
+                           label="Compare runs", elem_id="train-compare")
+        smoothing = gr.Slider(0, 0.99, value=DEFAULT_VIEW["smoothing"], step=0.01, label="Smoothing",
+                              info="of the per-step training loss (exponential moving average); "
+                                   "the raw curve stays faint behind",
+                              scale=2, elem_id="train-smoothing")
+        with gr.Column(scale=1, min_width=180):
+            log_scale = gr.Checkbox(DEFAULT_VIEW["log_scale"], label="Log scale (losses)",
+                                    elem_id="train-log-scale")
+            x_axis = gr.Radio(list(X_AXES), value=DEFAULT_VIEW["x_axis"], label="X axis",
+                              elem_id="train-x-axis")
+    with gr.Row():
+        plots = [gr.LinePlot(x="step", y="value", color="run", title=f"{metric.capitalize()}, runs compared",
+                             height=280, elem_id=f"train-compare-{key.replace('_', '-')}")
+                 for metric, key in METRICS.items()]
+    diff = gr.Dataframe(config_diff([], {}), label="Compared runs: the settings that differ, and results",
+                        interactive=False, wrap=True, elem_id="train-diff")
+    with gr.Row():
+        export_btn = gr.Button("Export the watched run (CSV, JSON Lines, checkpoint)", size="sm",
+                               scale=1, elem_id="train-export")
+        files = gr.File(label="Downloads", file_count="multiple", interactive=False, scale=2, height=140,
+                        elem_id="train-downloads")
+    return CompareSection(runs, smoothing, log_scale, x_axis, plots, diff, export_btn, files)

@@ -1,0 +1,96 @@
+"""Serving a shared lab: the app's options, the login's users, the open-server warning, who a
+session is, and timers that tick only on their own tab."""
+
+import pytest
+
+from rnn_demo.mnist.access import Quotas, is_token, owner_id
+from rnn_demo.ui.serve_options import open_warning, parse_args, read_users
+from rnn_demo.ui.timers import toggle
+from rnn_demo.ui.visitors import ensure_who, recall_who
+
+
+class Request:
+    def __init__(self, username=None):
+        self.username = username
+
+
+class Select:
+    def __init__(self, value):
+        self.value = value
+
+
+def test_users_come_from_options_the_environment_and_a_file(tmp_path):
+    users = tmp_path / "users.txt"
+    users.write_text("# the class\nalice:wonder:land\n\n  bob:builder  # the teacher\n")
+    assert read_users(["carol:pw"], users, {}) == [("carol", "pw"), ("alice", "wonder:land"), ("bob", "builder")]
+    assert read_users([], None, {"RNN_DEMO_AUTH": "a:1 b:2"}) == [("a", "1"), ("b", "2")]
+    with pytest.raises(ValueError, match="line 2: expected USER:PASSWORD"):
+        users.write_text("ok:fine\nnopassword\n")
+        read_users([], users, {})
+    with pytest.raises(ValueError, match="cannot read the users file"):
+        read_users([], tmp_path / "missing.txt", {})
+
+
+def test_options_resolve_quotas_and_operators_and_refuse_what_cannot_work(capsys):
+    args = parse_args(["--auth", "t:pw", "--operator", "t", "--max-runs", "7"],
+                      {"RNN_DEMO_MAX_RUNS_PER_OWNER": "2"})
+    assert args.quotas == Quotas(per_owner=2, total=7) and args.operators == {"t"}
+    assert args.users == [("t", "pw")] and not args.synthetic_data
+    for argv, message in ((["--operator", "t"], "needs a login"),
+                          (["--auth", "t:pw", "--operator", "x"], "names no user"),
+                          (["--max-runs", "0"], ">= 1"), (["--auth", "nocolon"], "USER:PASSWORD")):
+        with pytest.raises(SystemExit):
+            parse_args(argv, {})
+        assert message in capsys.readouterr().err
+
+
+def test_an_open_server_without_a_login_gets_one_warning_line():
+    assert open_warning("127.0.0.1", []) is None and open_warning("0.0.0.0", [("a", "b")]) is None
+    warning = open_warning("0.0.0.0", [])
+    assert "\n" not in warning and "without a login" in warning and "--auth" in warning
+
+
+def test_a_page_load_keeps_the_browsers_token_and_names_the_signed_in_user():
+    stored = "x" * 43
+    assert recall_who(stored, None, Request("alice")) == (stored, {"token": stored, "user": "alice"})
+    token, who = recall_who("forged", {"token": "y" * 43}, Request())     # a bad store: the session's
+    assert token == who["token"] == "y" * 43 and who["user"] is None
+    token, who = recall_who(None, None, None)                               # a first visit: a new one
+    assert is_token(token) and who == {"token": token, "user": None}
+
+
+def test_an_api_session_gets_a_token_at_its_first_action_and_keeps_it():
+    who = ensure_who(None)
+    assert is_token(who["token"]) and ensure_who(who) == who
+    assert owner_id(ensure_who({"token": "short"})["token"])               # a forged value is replaced
+
+
+def test_a_timer_runs_only_while_its_tab_is_shown():
+    assert toggle("Training", Select("Training")).active is True
+    assert toggle("Training", Select("Sketch")).active is False
+
+
+def test_the_tabs_handlers_act_as_the_sessions_visitor_and_operators_as_operators(tmp_path):
+    from rnn_demo.mnist.data import synthetic_splits
+    from rnn_demo.mnist.runs import RunManager
+    from rnn_demo.ui import training
+    from rnn_demo.ui.visitors import Visitors
+
+    manager = RunManager(tmp_path / "runs", splits_factory=lambda d: synthetic_splits(device=d))
+    visitors = Visitors("s" * 32, frozenset({"teacher"}))
+    form = {**training.preset_values("fast"), "epochs": 500, "batch_size": 64}
+    values = [form[f] for f in training.FORM]
+    status, watched, _, _, alice = training.start(manager, visitors, "fast", "cpu", *values, False, None)
+    assert status.startswith("**Run `") and is_token(alice["token"])      # an API session's first action
+    bob = ensure_who(None)
+    refused, _, bob_after = training.stop(manager, visitors, watched, bob)
+    assert "belongs to another visitor" in refused and bob_after == bob
+    assert manager.get(watched)["status"] in ("queued", "running")
+    teacher = {"token": ensure_who(None)["token"], "user": "teacher"}
+    assert visitors.actor(teacher).operator and not visitors.actor({**teacher, "user": "alice"}).operator
+    stopped, _, _ = training.stop(manager, visitors, watched, teacher)
+    assert "Not stopped" not in stopped
+    assert manager.wait(watched)["status"] == "stopped"
+    deleted = training.delete(manager, visitors, watched, [watched], bob)[0]
+    assert deleted.startswith("**Not deleted:**")
+    assert training.delete(manager, visitors, watched, [watched], alice)[0] == f"Deleted run `{watched}`."
