@@ -37,7 +37,8 @@ def print_events(events, out=None, progress=None):
         kind = event["kind"]
         if kind == "start":
             steps_per_epoch = event["steps_per_epoch"]
-            print(f"Training {event['name']} on {event['device']} ({event['params']:,} parameters)", file=out)
+            print(f"Training {event['name']} on {event['device']} in {event['precision']} "
+                  f"({event['params']:,} parameters)", file=out)
         elif kind == "step":
             if bar is None:             # disable=None: no bar when stderr is not a terminal
                 bar = tqdm(total=steps_per_epoch, desc=f"Epoch {event['epoch']}", unit="step",
