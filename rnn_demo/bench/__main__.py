@@ -1,12 +1,12 @@
-"""python -m rnn_demo.bench {train, precision, time-to-accuracy, sketch, ui} [options]; --help on each."""
+"""python -m rnn_demo.bench {train, precision, eval-mode, time-to-accuracy, sketch, ui} [options]; --help on each."""
 
 import argparse
 import sys
 
-from . import precision, sketch, time_to_accuracy, train, ui
+from . import eval_mode, precision, sketch, time_to_accuracy, train, ui
 
-BENCHMARKS = {"train": train, "precision": precision, "time-to-accuracy": time_to_accuracy,
-              "sketch": sketch, "ui": ui}
+BENCHMARKS = {"train": train, "precision": precision, "eval-mode": eval_mode,
+              "time-to-accuracy": time_to_accuracy, "sketch": sketch, "ui": ui}
 
 
 def main(argv=None) -> int:

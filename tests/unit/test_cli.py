@@ -77,7 +77,7 @@ def test_every_command_explains_itself(argv, capsys):
     assert exit_.value.code == 0 and "usage: python -m rnn_demo" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("name", ["train", "precision", "time-to-accuracy", "sketch", "ui"])
+@pytest.mark.parametrize("name", ["train", "precision", "eval-mode", "time-to-accuracy", "sketch", "ui"])
 def test_every_benchmark_explains_itself(name, capsys):
     from rnn_demo.bench.__main__ import main as bench_main
     for argv in (["--help"], [name, "--help"]):
