@@ -62,6 +62,9 @@ def write_reproduce_table(path: Path, checkpoints: Path, device: str) -> None:
                      f"{m.get('device', '?')} |")
         if (path.parent / f"{name}.png").exists():
             plots.append(f"![{name}]({name}.png)")
+    if (path.parent / "seeds.md").exists():
+        lines += ["", "One seed per preset here; [seeds.md](seeds.md) has each notebook preset over "
+                  "several seeds, with the notebook's number flagged where it lies outside our range."]
     lines += ["", "Per preset, the notebook's three plots (training loss per iteration, validation "
               "loss and accuracy per epoch):", "", *plots]
     path.write_text("\n".join(lines) + "\n")
