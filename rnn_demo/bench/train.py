@@ -34,7 +34,8 @@ def run(args) -> None:
     device = resolve_device(args.device)
     precisions = [p for p in args.precisions.split(",") if p]
     batch = get_preset(args.preset).train.batch_size
-    print(f"One epoch of `{args.preset}` (batch {batch}) on {machine_label(device)}")
+    print(f"One epoch of `{args.preset}` (ours: batch {batch}, the notebook's: batch 512) on "
+          f"{machine_label(device)}")
     print(f"bf16 in hardware: {'yes' if native_bf16(device) else 'no'} "
           f"(precision auto trains in {'bf16' if native_bf16(device) else 'fp32'} here)")
     if args.warmup:
