@@ -131,7 +131,7 @@ def cmd_reproduce(args) -> int:
     jobs = [Job(name, *configs_from_args(name, args, seed=seed)) for name in names for seed in seeds]
     splits = load_splits_for(args, resolve_device(jobs[0].train.device))
     reproduce_seeds(jobs, splits, Path(args.out), Path(args.checkpoints or SEED_CHECKPOINTS),
-                    show=print_events, log=_stderr)
+                    show=print_events, log=_stderr, resume=args.resume)
     return 0
 
 
@@ -175,6 +175,8 @@ def register(sub) -> None:
                    help="comma-separated seeds, e.g. 0,1,2: train every preset once per seed and write "
                         "<out>/seeds.md (mean ± std and min-max of test accuracy per preset, flagged "
                         "where the notebook's number is outside our range)")
+    p.add_argument("--resume", action="store_true",
+                   help="with --seeds: keep a seed's file already trained with the same configs")
     _add_training_options(p)
     p.set_defaults(func=cmd_reproduce)
 

@@ -13,6 +13,7 @@ seed (`<name>-seed<N>.pt`) somewhere else and a table of each preset's spread ov
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..checkpoints import load_checkpoint
 from ..devices import machine_label, resolve_device
 from .data import Splits
 from .model import RowRNNConfig
@@ -73,18 +74,38 @@ def seed_checkpoint(checkpoints: Path, job: Job) -> Path:
     return checkpoints / f"{job.name}-seed{job.train.seed}.pt"
 
 
+def trained_as(path: Path, job: Job) -> bool:
+    """Whether the checkpoint at `path` exists and was trained with exactly `job`'s configs.
+
+    A field the checkpoint does not record (it predates the field) counts as that field's default.
+    """
+    if not path.exists():
+        return False
+    ckpt = load_checkpoint(path)
+    recorded = [{**type(c)().to_dict(), **ckpt.get(key, {})} for c, key in
+                ((job.model, "config"), (job.train, "train_config"))]
+    return recorded == [job.model.to_dict(), job.train.to_dict()]
+
+
 def reproduce_seeds(jobs: list[Job], splits: Splits, out_dir: Path, checkpoints: Path, show=_last,
-                    log=print) -> Path:
+                    log=print, resume: bool = False) -> Path:
     """Train each job into its own seed's file; rewrite `out_dir/seeds.md` after each; return it.
 
     The jobs are presets once per seed. The table gives each preset's mean, spread and range of
     test accuracy over the seeds trained so far, read back from the checkpoints' own metrics.
+    With `resume`, a seed whose file was already trained with the same configs is kept, not
+    trained again (an hour-long run that was stopped goes on where it was).
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     table = out_dir / "seeds.md"
     runs: dict[str, list[Path]] = {}
     for job in jobs:
         path = seed_checkpoint(checkpoints, job)
+        if resume and trained_as(path, job):
+            log(f"kept {path} (trained with the same configs)")
+            runs.setdefault(job.name, []).append(path)
+            write_seeds_table(table, runs, machine_label(resolve_device(job.train.device)))
+            continue
         _, _, _, device = _run_job(job, splits, path, show)
         runs.setdefault(job.name, []).append(path)
         write_seeds_table(table, runs, machine_label(device))

@@ -80,3 +80,14 @@ def test_bad_seeds_exit_with_one_line(argv, message, synthetic, capsys):
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1
 
+
+
+def test_resume_keeps_seeds_trained_with_the_same_configs_and_retrains_the_others(synthetic):
+    argv = ["reproduce", "--presets", "rnn", "--out", "r", "--checkpoints", "c", *FLAGS]
+    assert main([*argv, "--seeds", "0"]) == 0
+    first = (synthetic / "c" / "rnn-seed0.pt").stat().st_mtime_ns       # written atomically: a new file
+    assert main([*argv, "--seeds", "0,1", "--resume"]) == 0
+    assert (synthetic / "c" / "rnn-seed0.pt").stat().st_mtime_ns == first     # kept
+    assert _row((synthetic / "r" / "seeds.md").read_text(), "rnn")[2] == "2"          # both in the table
+    assert main([*argv, "--seeds", "0", "--resume", "--lr", "0.01"]) == 0             # another recipe
+    assert load_checkpoint(synthetic / "c" / "rnn-seed0.pt")["train_config"]["lr"] == 0.01
