@@ -1,5 +1,8 @@
 """Resolve a device name once, at the edge, and pass a torch.device down."""
 
+import os
+import platform
+
 import torch
 
 
@@ -22,3 +25,17 @@ def device_label(device: torch.device) -> str:
     if device.type == "cuda":
         return f"cuda ({torch.cuda.get_device_name(device)})"
     return "cpu"
+
+
+def machine_label(device: torch.device) -> str:
+    """The machine a result was measured on, for reports.
+
+    'cpu: 2-core x86_64 (AMD EPYC), 1 torch thread, torch 2.14.1' or 'cuda (NVIDIA H200), torch 2.14.1'.
+    """
+    version = torch.__version__.split("+")[0]
+    if device.type == "cuda":
+        return f"{device_label(device)}, torch {version}"
+    name = torch.cpu.get_capabilities().get("cpu_name") or "unknown CPU"
+    threads = torch.get_num_threads()
+    return (f"cpu: {os.cpu_count()}-core {platform.machine()} ({name}), {threads} torch "
+            f"thread{'s' if threads != 1 else ''}, torch {version}")

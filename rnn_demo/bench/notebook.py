@@ -2,15 +2,17 @@
 
 torchvision's MNIST dataset, ToTensor per sample, a DataLoader of batch 512, Adam at the
 preset's learning rate, no schedule: what `python -m rnn_demo.bench train` and
-`time-to-accuracy` compare our tensor-resident pipeline against.
+`time-to-accuracy` compare our tensor-resident pipeline against. Also the notebook's way of
+scoring a model (left in train mode), which `python -m rnn_demo.bench eval-mode` compares with ours.
 """
 
+import copy
 import time
 
 import torch
 import torch.nn.functional as F
 
-from ..mnist.data import default_root, ensure_mnist
+from ..mnist.data import batches, default_root, ensure_mnist
 from ..mnist.presets import get_preset
 from ..mnist.train import build_model
 
@@ -53,3 +55,21 @@ def notebook_pipeline_epochs(preset_name: str, device, epochs: int = 1, root=Non
         if on_epoch is not None:
             on_epoch(epoch, elapsed, model)
     return times
+
+
+@torch.no_grad()
+def notebook_accuracy(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 512) -> float:
+    """Accuracy as the notebook scored it: the model left in train mode, batches of 512 in order.
+
+    The notebook never called model.eval(), so BatchNorm normalised each batch by that batch's
+    own mean and variance rather than by the running averages kept during training. The model's
+    running statistics (which train mode updates) and its mode are restored afterwards.
+    """
+    was_training, saved = model.training, copy.deepcopy(model.state_dict())
+    model.train()
+    correct = 0
+    for images, labels in batches(x, y, batch_size, shuffle=False):
+        correct += (model(images).argmax(1) == labels).sum().item()
+    model.load_state_dict(saved)
+    model.train(was_training)
+    return correct / max(len(x), 1)

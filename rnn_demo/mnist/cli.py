@@ -3,6 +3,7 @@
     python -m rnn_demo train --preset lstm --epochs 3 --hidden-size 256
     python -m rnn_demo evaluate checkpoints/lstm.pt
     python -m rnn_demo reproduce --presets lstm,gru
+    python -m rnn_demo reproduce --seeds 0,1,2      # mean ± std per preset; shipped files untouched
     python -m rnn_demo model-card
     python -m rnn_demo evaluate-folder my-digits/ --model lstm     # pictures named by label
     python -m rnn_demo finetune --from checkpoints/lstm.pt --folder my-digits/ --out mine.pt
@@ -30,11 +31,12 @@ from .model import RowRNN, RowRNNConfig
 from .presets import PRESETS, get_preset
 from .registry import ModelRegistry
 from .report import write_model_card
-from .reproduce import Job, reproduce
+from .reproduce import Job, reproduce, reproduce_seeds
 from .scoring import accuracy_table, score
 from .train import TrainConfig, train
 
 DRY_RUN_IMAGES = 1024
+SEED_CHECKPOINTS = Path("runs") / "reproduce-seeds"     # where `reproduce --seeds` keeps its models
 
 
 def print_events(events, out=None, progress=None):
@@ -45,7 +47,8 @@ def print_events(events, out=None, progress=None):
         kind = event["kind"]
         if kind == "start":
             steps_per_epoch = event["steps_per_epoch"]
-            print(f"Training {event['name']} on {event['device']} ({event['params']:,} parameters)", file=out)
+            print(f"Training {event['name']} on {event['device']} in {event['precision']} "
+                  f"({event['params']:,} parameters)", file=out)
         elif kind == "step":
             if bar is None:             # disable=None: no bar when stderr is not a terminal
                 bar = tqdm(total=steps_per_epoch, desc=f"Epoch {event['epoch']}", unit="step",
@@ -69,16 +72,20 @@ def print_events(events, out=None, progress=None):
     return end
 
 
-def configs_from_args(preset_name: str, args) -> tuple[RowRNNConfig, TrainConfig]:
-    """The preset's model and recipe, with every model or recipe option the user typed."""
-    overrides = {**given(args, RowRNNConfig), **given(args, TrainConfig)}
+def configs_from_args(preset_name: str, args, **fixed) -> tuple[RowRNNConfig, TrainConfig]:
+    """The preset's model and recipe, with every model or recipe option the user typed (and `fixed`)."""
+    overrides = {**given(args, RowRNNConfig), **given(args, TrainConfig), **fixed}
     if args.dry_run:
         overrides["epochs"] = 1
     return get_preset(preset_name).configs(**overrides)
 
 
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
 def load_splits_for(args, device):
-    splits = load_mnist(args.data, device=device, log=lambda m: print(m, file=sys.stderr))
+    splits = load_mnist(args.data, device=device, log=_stderr)
     limit = DRY_RUN_IMAGES if args.dry_run else args.limit
     return splits.subset(limit, max(limit // 5, 256)) if limit else splits
 
@@ -110,7 +117,7 @@ def cmd_train(args) -> int:
 def cmd_evaluate(args) -> int:
     device = resolve_device(args.device)
     model = RowRNN.from_checkpoint(args.checkpoint, device)
-    splits = load_mnist(args.data, device=device, log=lambda m: print(m, file=sys.stderr))
+    splits = load_mnist(args.data, device=device, log=_stderr)
     confusion = torch.zeros(10, 10, dtype=torch.long)
     with torch.no_grad():
         for images, labels in batches(splits.test_x, splits.test_y, 2048, shuffle=False):
@@ -216,12 +223,32 @@ def cmd_finetune(args) -> int:
     return 0
 
 
+def parse_seeds(text: str) -> list[int]:
+    """'0,1,2' -> [0, 1, 2]; a clear ValueError for anything else."""
+    try:
+        seeds = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise ValueError(f"--seeds takes comma-separated whole numbers such as 0,1,2, got {text!r}") from None
+    if not seeds or len(set(seeds)) != len(seeds):
+        raise ValueError(f"--seeds needs at least one seed and no repeats, got {text!r}")
+    return seeds
+
+
 def cmd_reproduce(args) -> int:
     names = args.presets.split(",") if args.presets else list(PRESETS)
-    jobs = [Job(name, *configs_from_args(name, args)) for name in names]
-    splits = load_splits_for(args, resolve_device(jobs[0].train.device) if jobs else "cpu")
-    reproduce(jobs, splits, Path(args.out), Path(args.checkpoints), show=print_events,
-              log=lambda m: print(m, file=sys.stderr))
+    if args.seeds is None:
+        jobs = [Job(name, *configs_from_args(name, args)) for name in names]
+        splits = load_splits_for(args, resolve_device(jobs[0].train.device) if jobs else "cpu")
+        reproduce(jobs, splits, Path(args.out), Path(args.checkpoints or "checkpoints"),
+                  show=print_events, log=_stderr)
+        return 0
+    if hasattr(args, "seed"):
+        raise ValueError("give --seed or --seeds, not both")
+    seeds = parse_seeds(args.seeds)
+    jobs = [Job(name, *configs_from_args(name, args, seed=seed)) for name in names for seed in seeds]
+    splits = load_splits_for(args, resolve_device(jobs[0].train.device))
+    reproduce_seeds(jobs, splits, Path(args.out), Path(args.checkpoints or SEED_CHECKPOINTS),
+                    show=print_events, log=_stderr, resume=args.resume)
     return 0
 
 
@@ -262,7 +289,15 @@ def register(sub) -> None:
     p = sub.add_parser("reproduce", help="train every preset; write a table, plots and the model card")
     p.add_argument("--presets", default=None, help="comma-separated presets (default: all)")
     p.add_argument("--out", default="docs/reproduce", help="folder for the table and plots")
-    p.add_argument("--checkpoints", default="checkpoints", help="folder for the trained weights")
+    p.add_argument("--checkpoints", default=None,
+                   help="folder for the trained weights (default: checkpoints, the shipped models; "
+                        f"with --seeds: {SEED_CHECKPOINTS}, one <preset>-seed<N>.pt per run)")
+    p.add_argument("--seeds", default=None,
+                   help="comma-separated seeds, e.g. 0,1,2: train every preset once per seed and write "
+                        "<out>/seeds.md (mean ± std and min-max of test accuracy per preset, flagged "
+                        "where the notebook's number is outside our range)")
+    p.add_argument("--resume", action="store_true",
+                   help="with --seeds: keep a seed's file already trained with the same configs")
     _add_training_options(p)
     p.set_defaults(func=cmd_reproduce)
 

@@ -1,12 +1,14 @@
 """Reports written from checkpoints' own metrics: the reproduction table, its plots, the model card.
 
     write_reproduce_table(Path("docs/reproduce/README.md"), Path("checkpoints"), "cpu")
+    write_seeds_table(Path("docs/reproduce/seeds.md"), {"lstm": [Path("runs/reproduce-seeds/lstm-seed0.pt")]}, "cpu")
     write_model_card("checkpoints")      # checkpoints/README.md
 
 Nothing here trains; every number comes from the files, so a report can be rewritten at any time.
 """
 
 import datetime as _dt
+import statistics
 from pathlib import Path
 
 from ..checkpoints import CheckpointError, load_checkpoint
@@ -60,8 +62,68 @@ def write_reproduce_table(path: Path, checkpoints: Path, device: str) -> None:
                      f"{m.get('device', '?')} |")
         if (path.parent / f"{name}.png").exists():
             plots.append(f"![{name}]({name}.png)")
+    if (path.parent / "seeds.md").exists():
+        lines += ["", "One seed per preset here; [seeds.md](seeds.md) has each notebook preset over "
+                  "several seeds, with the notebook's number flagged where it lies outside our range."]
     lines += ["", "Per preset, the notebook's three plots (training loss per iteration, validation "
               "loss and accuracy per epoch):", "", *plots]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def seed_summary(accs: list[float], notebook: float | None) -> dict:
+    """Test accuracies (percent) of one preset over its seeds: mean, sample std, range, and where
+    the notebook's single number falls ('inside', 'above' or 'below' our range; None if unknown)."""
+    lo, hi = min(accs), max(accs)
+    where = None
+    if notebook is not None:
+        where = "above" if notebook > hi else "below" if notebook < lo else "inside"
+    return {"n": len(accs), "mean": statistics.fmean(accs), "min": lo, "max": hi,
+            "std": statistics.stdev(accs) if len(accs) > 1 else None, "notebook": where}
+
+
+def write_seeds_table(path: Path, runs: dict[str, list[Path]], machine: str) -> None:
+    """One row per preset over its seeds' checkpoints, read from the checkpoints' own metrics.
+
+    A row is flagged when the notebook's number lies outside the range of our seeds.
+    """
+    lines = [
+        "# Reproducing the notebook over seeds",
+        "",
+        f"`python -m rnn_demo reproduce --seeds ...` on **{machine}**, {_dt.date.today().isoformat()}. "
+        "Test accuracy after the last epoch, one run per seed (the seed sets the initial weights and "
+        "the batch order; the 50k/10k split is the same for every run). std is the sample standard "
+        "deviation over the seeds. **outside** marks a row whose notebook number (one run) lies "
+        "outside the range of ours, with its distance from our mean in points and in standard "
+        "deviations. A flag asks for a look, it is not a verdict: one more run of the very same "
+        "recipe lands outside the range of n runs with probability 2/(n+1), half the time for n = 3.",
+        "",
+        "| preset | model | seeds | test acc. mean ± std | min – max | per seed | notebook | notebook vs our range "
+        "| val acc. mean | train time per run | precision |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, paths in runs.items():
+        ckpts = [load_checkpoint(p, kind="row_rnn") for p in paths]
+        done = [c for c in ckpts if c["metrics"].get("test_acc") is not None]
+        if not done:
+            continue
+        preset = PRESETS.get(name)
+        notebook = preset.notebook_acc if preset else None
+        accs = [100 * c["metrics"]["test_acc"] for c in done]
+        s = seed_summary(accs, notebook)
+        std = f"{s['std']:.2f}" if s["std"] is not None else "n/a"
+        per_seed = ", ".join(f"{c['train_config'].get('seed')}: {a:.2f}" for c, a in zip(done, accs))
+        flag = {"inside": "inside", None: "n/a"}.get(s["notebook"])
+        if flag is None:                                  # above or below our range
+            gap = notebook - s["mean"]
+            sigmas = f" = {gap / s['std']:+.1f} std" if s["std"] else ""
+            flag = f"**outside** ({s['notebook']}; {gap:+.2f}{sigmas})"
+        val = statistics.fmean(100 * c["metrics"]["val_acc"] for c in done)
+        seconds = statistics.fmean(c["metrics"].get("train_seconds", 0) for c in done)
+        precision = "/".join(sorted({c["metrics"].get("precision", "fp32") for c in done}))
+        lines.append(f"| `{name}` | {preset.description if preset else '?'} | {s['n']} | "
+                     f"{s['mean']:.2f} ± {std} | {s['min']:.2f} – {s['max']:.2f} | {per_seed} | "
+                     f"{f'{notebook:.2f}' if notebook is not None else 'n/a'} | {flag} | {val:.2f} | "
+                     f"{seconds:.0f} s | {precision} |")
     path.write_text("\n".join(lines) + "\n")
 
 

@@ -6,6 +6,13 @@
 Event kinds, in order: ``start`` (once), ``step`` (every ``log_every`` steps), ``epoch`` (after
 each epoch's validation), ``end`` (once: test accuracy, checkpoint path, status). The CLI prints
 them, the UI plots them, the tests assert on them.
+
+Precision: the default is fp32, the reference notebook's, so a preset trains in the same
+arithmetic on every machine and a seeded CPU run is the same run everywhere. `bf16` (or `auto`,
+bf16 where the hardware has it) runs the training steps under autocast; weights, optimiser state
+and checkpoints stay float32. Validation and test run in fp32 either way: the accuracy a
+checkpoint records is then the accuracy of the weights as everything else runs them (the Sketch
+tab, `python -m rnn_demo evaluate`), whatever precision trained them.
 """
 
 import math
@@ -19,6 +26,7 @@ import torch.nn.functional as F
 from ..checkpoints import save_checkpoint
 from ..devices import device_label, resolve_device
 from ..options import option
+from ..precision import PRECISIONS, autocast, resolve_precision
 from .data import Splits, batch_count, batches
 from .model import RowRNN, RowRNNConfig, count_parameters
 
@@ -41,6 +49,9 @@ class TrainConfig:
                             label="Max shift (px, augmentation)")
     seed: int = option(0, "seed for the weights and the batch order")
     device: str = option("auto", "auto (a GPU when there is one) | cpu | cuda | cuda:N")
+    precision: str = option("fp32", "arithmetic of the training steps: fp32, bf16 (autocast; weights "
+                            "stay float32), or auto: bf16 where the device computes it natively "
+                            "(CUDA, AVX-512 BF16 / AMX CPUs), else fp32", choices=PRECISIONS)
     log_every: int = option(1, "steps per step event (losses are batched, not lost)", cli=False)
 
     def validate(self) -> "TrainConfig":
@@ -57,6 +68,8 @@ class TrainConfig:
             (0 <= self.max_shift <= 8, f"max shift must be between 0 and 8 pixels, got {self.max_shift}"),
             (self.log_every >= 1, f"log_every must be >= 1, got {self.log_every}"),
             (0 <= self.seed < 2**63, f"seed must be between 0 and 2**63 - 1, got {self.seed}"),
+            (self.precision in PRECISIONS,
+             f"precision must be fp32, bf16 or auto, got {self.precision!r}"),
         ]
         for ok, message in checks:
             if not ok:
@@ -80,7 +93,7 @@ def validate_configs(model_config: RowRNNConfig, config: TrainConfig) -> tuple[R
 @torch.no_grad()
 def evaluate(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 2048,
              stop: threading.Event | None = None):
-    """(mean cross-entropy, accuracy in [0, 1]) of `model` on uint8 images x and labels y.
+    """(mean cross-entropy, accuracy in [0, 1]) of `model` on uint8 images x and labels y, in fp32.
 
     Returns None if `stop` is set part-way: a stopped run does not wait for a full pass.
     """
@@ -145,6 +158,7 @@ def train(model_config: RowRNNConfig, config: TrainConfig, splits: Splits, out=N
     if model_config.norm == "batch" and len(splits.train_x) < 2:
         raise ValueError("batch norm needs at least 2 training images")
     device = resolve_device(config.device)
+    precision = resolve_precision(config.precision, device)
     splits = splits.to(device)
     model = build_model(model_config, config.seed, device)
     if init is not None:
@@ -156,8 +170,8 @@ def train(model_config: RowRNNConfig, config: TrainConfig, splits: Splits, out=N
     generator = torch.Generator().manual_seed(config.seed)
     params = count_parameters(model)
 
-    yield {"kind": "start", "name": name, "device": device_label(device), "params": params,
-           "epochs": config.epochs, "steps_per_epoch": steps_per_epoch,
+    yield {"kind": "start", "name": name, "device": device_label(device), "precision": precision,
+           "params": params, "epochs": config.epochs, "steps_per_epoch": steps_per_epoch,
            "model_config": model_config.to_dict(), "train_config": config.to_dict()}
 
     t0 = time.perf_counter()
@@ -172,8 +186,9 @@ def train(model_config: RowRNNConfig, config: TrainConfig, splits: Splits, out=N
             if stop is not None and stop.is_set():
                 status = "stopped"
                 break
-            logits = model(images)
-            loss = F.cross_entropy(logits, labels, label_smoothing=config.label_smoothing)
+            with autocast(device, precision):
+                logits = model(images)                    # (B, 10); bf16 under autocast
+            loss = F.cross_entropy(logits.float(), labels, label_smoothing=config.label_smoothing)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             if config.grad_clip:
@@ -212,6 +227,7 @@ def train(model_config: RowRNNConfig, config: TrainConfig, splits: Splits, out=N
         "val_acc": history[-1]["val_acc"] if history else None,
         "best_val_acc": max((h["val_acc"] for h in history), default=None),
         "epochs_done": len(history), "params": params, "device": device_label(device),
+        "precision": precision,
         "train_seconds": train_seconds, "history": history, "split_seed": splits.split_seed,
         **(extra_metrics or {}),
     }

@@ -34,7 +34,7 @@ DEFAULT_PRESET = "fast" if "fast" in PRESETS else "lstm"
 MODEL_FORM = ("cell", "nonlinearity", "hidden_size", "num_layers", "bidirectional", "norm", "head",
               "mlp_hidden", "dropout", "readout")
 RECIPE_FORM = ("epochs", "batch_size", "lr", "schedule", "optimizer", "weight_decay", "max_shift",
-               "seed", "grad_clip", "label_smoothing")
+               "seed", "grad_clip", "label_smoothing", "precision")
 FORM = MODEL_FORM + RECIPE_FORM
 FILLED = tuple(f for f in FORM if f != "seed")        # what choosing a preset fills in
 INTEGERS = {name for cls in (RowRNNConfig, TrainConfig) for name, kind in cls.__annotations__.items()
@@ -214,6 +214,7 @@ def build_form(v: dict) -> dict:
         with gr.Row():
             form["grad_clip"] = _number(T, "grad_clip", v["grad_clip"], minimum=0)
             form["label_smoothing"] = _number(T, "label_smoothing", v["label_smoothing"], minimum=0)
+        form["precision"] = _radio(T, "precision", v["precision"])
     assert tuple(form) == FORM, "the form lays out every FORM field, in order"
     return form
 

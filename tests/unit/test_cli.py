@@ -78,7 +78,8 @@ def test_every_command_explains_itself(argv, capsys):
     assert exit_.value.code == 0 and "usage: python -m rnn_demo" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("name", ["train", "time-to-accuracy", "sketch", "ui", "my-digits"])
+@pytest.mark.parametrize("name", ["train", "precision", "eval-mode", "time-to-accuracy", "sketch", "ui", "my-digits",
+                                  "polling", "soak"])
 def test_every_benchmark_explains_itself(name, capsys):
     from rnn_demo.bench.__main__ import main as bench_main
     for argv in (["--help"], [name, "--help"]):
