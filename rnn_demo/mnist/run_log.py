@@ -45,6 +45,8 @@ class Curves:
     losses: list = field(default_factory=list)
     times: list = field(default_factory=list)        # wall time (s since the epoch) of each step event
     epochs: list = field(default_factory=list)       # one dict per epoch event
+    adapt: dict | None = None                        # a fine-tune to my digits: its plan (adapt.py)
+    folds: list = field(default_factory=list)        # ... and one dict per held-out estimate run
     first_time: float | None = None
     last_time: float | None = None
 
@@ -81,6 +83,10 @@ class Curves:
             self.epochs.append(event)
         elif kind == "end":
             self.end = event
+        elif kind == "adapt":
+            self.adapt = event
+        elif kind == "fold":
+            self.folds.append(event)
         elif kind == "error":
             self.error = event.get("reason")
 

@@ -32,13 +32,15 @@ import secrets
 import shutil
 import threading
 import time
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import torch
 
 from ..devices import device_label, resolve_device
+from ..checkpoints import load_checkpoint
 from .access import OPERATOR, Actor, NotYourRun, QuotaError, Quotas
+from .adapt import AdaptConfig, adapt, check_set
 from .data import load_mnist
 from .export import TensorBoardLog, tensorboard_available
 from .fair_queue import FairQueue
@@ -50,6 +52,7 @@ from .run_log import Curves, EventLog
 from .train import TrainConfig, train, validate_configs
 
 ACTIVE = ("queued", "running")
+DIGITS_FILE = "digits.pt"     # a fine-tune's digits, in its folder until it has trained
 CUDA_LOG_EVERY = 10          # steps per loss read-back on a GPU: one device sync per 10 steps
 
 
@@ -136,6 +139,33 @@ class RunManager:
         if tensorboard and not tensorboard_available():
             raise ValueError("TensorBoard logging needs the tensorboard package: pip install tensorboard")
         model_config, train_config = validate_configs(replace(model_config), replace(train_config))
+        return self._queue(model_config, train_config, name, by, {"tensorboard": bool(tensorboard)})
+
+    def adapt(self, source: Path, images: torch.Tensor, labels: torch.Tensor, config: AdaptConfig,
+              name: str, by: Actor = OPERATOR) -> dict:
+        """Queue a fine-tune of the checkpoint `source` to my digits (see adapt.py) as a run.
+
+        images: uint8 (N, 28, 28); labels: (N,) digits. The digits are kept in the run's folder
+        (digits.pt) until it has trained; the run's events are adapt.py's (adapt, fold, then the
+        trainer's), its checkpoint the adapted model. AdaptError (a ValueError) for a set that
+        cannot be adapted to, with the reason; otherwise as `start`.
+        """
+        config = replace(config).validate()
+        images = torch.as_tensor(images).to(torch.uint8).cpu()
+        labels = torch.as_tensor(labels, dtype=torch.long).cpu()
+        if images.shape[1:] != (28, 28) or len(images) != len(labels):
+            raise ValueError(f"expected (N, 28, 28) images and N labels, got {tuple(images.shape)} "
+                             f"and {len(labels)}")
+        check_set(labels)
+        ckpt = load_checkpoint(source, kind="row_rnn")
+        model_config = RowRNNConfig(**ckpt["config"]).validate()
+        job = {"source": str(source), "config": asdict(config)}
+        return self._queue(model_config, config.train_config(), name, by, {"adapt": job},
+                           {DIGITS_FILE: {"images": images, "labels": labels}})
+
+    def _queue(self, model_config: RowRNNConfig, train_config: TrainConfig, name: str, by: Actor,
+               extra: dict, files: dict | None = None) -> dict:
+        """Write a new run's folder (run.json, plus `files` saved with torch.save) and queue it."""
         device = resolve_device(train_config.device)      # ValueError when CUDA is absent
         key = _device_key(device)
         if device.type == "cuda":
@@ -152,10 +182,12 @@ class RunManager:
                   "status": "queued", "reason": None, "created": now(), "started": None,
                   "ended": None, "params": params, "epochs_done": 0, "best_val_acc": None,
                   "test_acc": None, "seconds": None, "owner": by.owner, "process": process_id(),
-                  "tensorboard": bool(tensorboard)}
+                  "tensorboard": False, **extra}
         with self._lock:
             self.quotas.check(by, *self.usage(by))
             (self.root / run_id).mkdir()
+            for file_name, data in (files or {}).items():
+                torch.save(data, self.root / run_id / file_name)
             write_json(self.root / run_id / "run.json", record)
             self.version += 1
             self._stops[run_id] = StopSignal(self.root / run_id / STOP_FILE)
@@ -273,7 +305,8 @@ class RunManager:
             curves = self._curves.setdefault(run_id, Curves())
             curves.advance(path)
             return replace(curves, steps=list(curves.steps), losses=list(curves.losses),
-                           times=list(curves.times), epochs=list(curves.epochs))
+                           times=list(curves.times), epochs=list(curves.epochs),
+                           folds=list(curves.folds))
 
     # ---- the worker -----------------------------------------------------------------------
     def _serve(self, key: str) -> None:
@@ -316,8 +349,7 @@ class RunManager:
                            max_params=self.max_params)
                 if record.get("tensorboard"):
                     tensorboard = TensorBoardLog(folder)               # events.out.tfevents.* here
-                events = train(model, TrainConfig(**record["train_config"]), self._splits_for(key),
-                               out=folder / "checkpoint.pt", stop=stop, name=record["name"])
+                events = self._events(record, model, self._splits_for(key), stop)
                 for event in events:
                     stamped = log.write(event)
                     if tensorboard is not None:
@@ -334,6 +366,7 @@ class RunManager:
                             epochs_done=event["epochs_done"], seconds=time.time() - t0,
                             train_seconds=event["train_seconds"],
                             checkpoint=event["checkpoint_path"])
+                        (folder / DIGITS_FILE).unlink(missing_ok=True)   # the digits go with the run
             except Exception as e:  # the run failed; the worker must keep serving the queue
                 reason = _failure_reason(e)
                 log.write({"kind": "error", "reason": reason})
@@ -345,6 +378,18 @@ class RunManager:
                 self._stops.pop(run_id, None)
                 if tensorboard is not None:
                     tensorboard.__exit__()
+
+
+    def _events(self, record: dict, model: RowRNNConfig, splits, stop):
+        """The run's events: the trainer's, or for a fine-tune to my digits, adapt.py's."""
+        folder = self.root / record["id"]
+        if "adapt" not in record:
+            return train(model, TrainConfig(**record["train_config"]), splits,
+                         out=folder / "checkpoint.pt", stop=stop, name=record["name"])
+        digits = torch.load(folder / DIGITS_FILE, weights_only=True)
+        config = AdaptConfig(**{**record["adapt"]["config"], "device": record["train_config"]["device"]})
+        return adapt(Path(record["adapt"]["source"]), digits["images"], digits["labels"], splits, config,
+                     out=folder / "checkpoint.pt", stop=stop, name=record["name"])
 
 
 def _failure_reason(error: Exception) -> str:

@@ -10,6 +10,8 @@ import pytest
 import torch
 
 from rnn_demo.checkpoints import load_checkpoint
+from rnn_demo.mnist.access import visitor
+from rnn_demo.mnist.adapt import AdaptConfig, AdaptError
 from rnn_demo.mnist.data import synthetic_splits
 from rnn_demo.mnist.model import RowRNNConfig
 from rnn_demo.mnist.presets import NOTEBOOK_PRESETS
@@ -217,3 +219,26 @@ def test_curves_read_only_complete_lines_and_skip_torn_ones(tmp_path):
         f.write('ep", "step": 2, "loss": 2.1}\n{torn by a crash\n{"kind": "step", "step": 3, "loss": 1.9}\n')
     assert curves.advance(log) and curves.steps == [1, 2, 3]
     assert not curves.advance(log)
+
+
+def test_a_fine_tune_to_my_digits_is_a_run_of_its_owner_with_adapt_events(manager, tiny_checkpoint, my_bars):
+    path, _ = tiny_checkpoint
+    images, labels = my_bars(20)
+    alice, bob = visitor("a" * 32), visitor("b" * 32)
+    config = AdaptConfig(steps=5, batch_size=16, mnist_val=64, device="cpu")
+    with pytest.raises(AdaptError, match="two different digits"):     # refused before anything is queued
+        manager.adapt(path, images[:12], torch.full((12,), 3), config, name="tiny adapted", by=alice)
+    assert manager.list_runs() == []
+    record = manager.adapt(path, images, labels, config, name="tiny adapted", by=alice)
+    assert record["adapt"]["source"] == str(path) and record["owner"] == alice.owner
+    done = manager.wait(record["id"], timeout=60)
+    assert done["status"] == "completed", done["reason"]
+    folder = manager.root / record["id"]
+    assert not (folder / "digits.pt").exists(), "the digits leave the server once the run has trained"
+    curves = manager.curves(record["id"])
+    assert curves.adapt["digits"] == 20 and len(curves.folds) == curves.adapt["runs"] - 1
+    adapted = load_checkpoint(folder / "checkpoint.pt")["metrics"]["adapted"]
+    assert adapted["source"] == "tiny" and adapted["held_out"] == 20
+    with pytest.raises(Exception, match="another visitor"):
+        manager.delete(record["id"], by=bob)
+    manager.delete(record["id"], by=alice)
