@@ -48,7 +48,7 @@ def build_app(checkpoints: Path = CHECKPOINTS, runs: Path = RUNS, data: Path = D
         visitors = Visitors(secret, frozenset(operators))   # before the tabs: see ui/visitors.py
         with gr.Tabs():
             with gr.Tab("Sketch", id="sketch-tab") as sketch_tab:
-                build_sketch_tab(checkpoints, runs, secret, tab=sketch_tab)
+                build_sketch_tab(checkpoints, runs, secret, tab=sketch_tab, manager=manager, visitors=visitors)
             with gr.Tab("Binary adder", id="adder-tab"):
                 build_adder_tab(checkpoints)
             with gr.Tab("Training", id="training-tab") as training_tab:

@@ -21,10 +21,13 @@ from ..mnist.my_digits import MyDigitsError, add_digit, add_pictures, as_tensors
 from ..mnist.my_digits import delete_digit as delete_from_set
 from ..mnist.preprocess import EmptyDrawingError, ImageError
 from ..mnist.registry import ModelRegistry
+from ..mnist.runs import RunManager
 from ..mnist.scoring import MIN_CONFUSION_DIGITS, accuracy_table, score
 from ..mnist.strokes import StrokesError
+from .adapt_view import build_adapt
 from .browser import browser_state
 from .drawings import digit_from_value
+from .visitors import Visitors
 
 SCORE_HEADERS = ["model", "right", "accuracy on my digits", "MNIST test accuracy"]
 DRAWING_KEYS = ("width", "height", "brush", "eraser", "strokes")     # what redraws a digit
@@ -156,8 +159,10 @@ def clear_set():
     return clear(), gr.Button(visible=False), "Your set is now empty."
 
 
-def build_my_digits(registry: ModelRegistry, secret: str, sketch, model_dd):
-    """The My digits section, wired to the canvas (its "Save as" buttons) and the model choice."""
+def build_my_digits(registry: ModelRegistry, secret: str, sketch, model_dd, manager: RunManager | None = None,
+                    visitors: Visitors | None = None):
+    """The My digits section, wired to the canvas (its "Save as" buttons) and the model choice;
+    with the lab's run manager and visitors, also the "Adapt" button (ui/adapt_view.py)."""
     bind = functools.partial
     stored = browser_state("my-digits", secret)
     with gr.Accordion("My digits: your handwriting, every model's score on it", open=True,
@@ -181,8 +186,12 @@ def build_my_digits(registry: ModelRegistry, secret: str, sketch, model_dd):
                 clear_btn = gr.Button("Clear my digits", size="sm", variant="stop", elem_id="my-digits-clear")
                 confirm_btn = gr.Button("Yes, delete every digit in my set", size="sm", variant="stop",
                                         visible=False, elem_id="my-digits-confirm")
+        if manager is not None and visitors is not None:
+            build_adapt(manager, visitors, registry, stored, model_dd)
         gr.Markdown("Your digits are kept in this browser only (its local storage): the server keeps "
-                    "none of them, and other visitors cannot see them.", elem_id="my-digits-privacy")
+                    "none of them, and other visitors cannot see them. Adapting sends them to the "
+                    "server for that run only; they are deleted once it has trained.",
+                    elem_id="my-digits-privacy")
 
     # Actions change the stored set; its change event (also fired when a page loads a stored set)
     # redraws the views, as does a new model choice.

@@ -25,6 +25,7 @@ from ..mnist.model import predict as predict_probabilities
 from ..mnist.model import row_probabilities
 from ..mnist.preprocess import EmptyDrawingError, ImageError, preprocess_upload
 from ..mnist.registry import Listing, ModelRegistry
+from ..mnist.runs import RunManager
 from ..mnist.strokes import StrokesError
 from .drawings import digit_from_value, version_of
 from .inside_view import RowInspector
@@ -41,6 +42,7 @@ from .sketch_views import (
     top_classes,
 )
 from .timers import tick_while_visible
+from .visitors import Visitors
 
 REFRESH_SECONDS = 4
 MAX_UPLOADS = 64                  # pictures read per upload; the rest are named, not read
@@ -238,10 +240,12 @@ def _warnings_md(listing: Listing) -> str:
 CLEAR_JS = "() => [{label: %r, confidences: null}, null]" % DRAW_A_DIGIT
 
 
-def build_sketch_tab(checkpoints: Path, runs: Path, secret: str, tab=None):
+def build_sketch_tab(checkpoints: Path, runs: Path, secret: str, tab=None, manager: RunManager | None = None,
+                     visitors: Visitors | None = None):
     """Build the tab's components and wire them; `tab` (the enclosing gr.Tab) refreshes on select.
 
-    `secret` keys this installation's per-browser state (rnn_demo.ui.browser): my digits.
+    `secret` keys this installation's per-browser state (rnn_demo.ui.browser): my digits. With the
+    lab's run `manager` and `visitors`, My digits can adapt a model to the set (ui/adapt_view.py).
     """
     registry = ModelRegistry(Path(checkpoints), Path(runs))   # a cache of files, shared by design
     listing = registry.scan()
@@ -278,7 +282,7 @@ def build_sketch_tab(checkpoints: Path, runs: Path, secret: str, tab=None):
                       open=False, elem_id="sketch-inside-box") as inside_box:
         inside = RowInspector(elem_id="sketch-inside")
     inside_open = gr.State(False)
-    build_my_digits(registry, secret, sketch, model_dd)
+    build_my_digits(registry, secret, sketch, model_dd, manager, visitors)
     gr.Markdown("**Upload** photos or scans of handwritten digits (dark on light or light on "
                 "dark); each is cropped, boxed and centred like MNIST.")
     with gr.Row():

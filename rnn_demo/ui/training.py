@@ -259,7 +259,7 @@ def build_training_tab(manager: RunManager, visitors: Visitors, demo: gr.Blocks,
                          elem_id="train-runs")
     delete_btn = gr.Button("Delete the watched run", size="sm", elem_id="train-delete")
     compare = build_compare(manager, list(runs_table(manager)["run"]))
-    watched, seen, note, who = gr.State(None), gr.State({}), gr.State({}), gr.State(None)
+    watched, seen, note, who = gr.State(None), gr.State({}), gr.State({}), visitors.who
     timer = gr.Timer(BUSY_SECONDS, active=False)      # on while this tab is shown (tick_while_visible)
 
     demo.load(recall_who, [visitors.store, who], [visitors.store, who], api_visibility="private",

@@ -34,9 +34,11 @@ class Visitors:
     secret: str                        # the installation's browser-state secret (ui/browser.py)
     operators: frozenset = frozenset()
     store: gr.BrowserState = field(init=False, repr=False)
+    who: gr.State = field(init=False, repr=False)     # the session's who, shared by every tab
 
     def __post_init__(self):
         self.store = browser_state("owner", self.secret)     # a fixed key: survives restarts
+        self.who = gr.State(None)
 
     def actor(self, who: dict) -> Actor:
         """The Actor a session's `who` (see ensure_who) stands for."""

@@ -1,0 +1,60 @@
+"""The "Adapt to my handwriting" button's handler, called directly: a run of the browser's owner,
+streamed progress, an honest before/after table, and the adapted model chosen at the end."""
+
+import shutil
+
+import gradio as gr
+import pytest
+
+from rnn_demo.mnist.access import owner_id
+from rnn_demo.mnist.data import synthetic_splits
+from rnn_demo.mnist.my_digits import add_pictures, new_set
+from rnn_demo.mnist.registry import ModelRegistry
+from rnn_demo.mnist.runs import RunManager
+from rnn_demo.ui import adapt_view
+from rnn_demo.ui.adapt_view import adapt_start
+from rnn_demo.ui.visitors import Visitors, ensure_who
+
+
+@pytest.fixture
+def lab(tmp_path, tiny_checkpoint, monkeypatch):
+    """A manager on synthetic MNIST, a registry with the tiny model, quick fine-tunes."""
+    (tmp_path / "checkpoints").mkdir()
+    shutil.copy(tiny_checkpoint[0], tmp_path / "checkpoints" / "tiny.pt")
+    manager = RunManager(tmp_path / "runs", splits_factory=lambda device: synthetic_splits(device=device))
+    registry = ModelRegistry(tmp_path / "checkpoints", tmp_path / "runs")
+    monkeypatch.setattr(adapt_view, "ADAPT_SECONDS", 2.0)
+    monkeypatch.setattr(adapt_view, "POLL_SECONDS", 0.05)
+    return manager, Visitors("s" * 32), registry
+
+
+def _set(images, labels) -> dict:
+    digits, refused = add_pictures(new_set(), [(im.numpy(), int(y), f"{int(y)}_{i}.png")
+                                               for i, (im, y) in enumerate(zip(images, labels))])
+    assert not refused
+    return digits
+
+
+def test_adapting_streams_progress_then_chooses_the_new_model_of_this_browser(lab, my_bars):
+    manager, visitors, registry = lab
+    stored, who = _set(*my_bars(20)), ensure_who(None)
+    updates = list(adapt_start(manager, visitors, registry, stored, str(registry.scan().default.path), who))
+    texts = [text for text, _, _ in updates]
+    assert len(texts) >= 2 and "adapted to your 20 digits" in texts[-1], texts
+    assert "| your held-out digits (20; 4-fold" in texts[-1] and "| MNIST test (10,000 images) |" in texts[-1]
+    chosen = updates[-1][1]
+    assert isinstance(chosen, gr.Dropdown)
+    (run,) = manager.list_runs()
+    assert run["status"] == "completed" and run["owner"] == owner_id(who["token"])
+    adapted = registry.scan().find(chosen.value)
+    assert adapted.run_id == run["id"] and adapted.name == "tiny adapted to my digits"
+    assert all(w == who for _, _, w in updates)          # the same owner throughout
+
+
+def test_a_set_that_cannot_be_adapted_to_says_why_and_queues_nothing(lab, my_bars):
+    manager, visitors, registry = lab
+    images, labels = my_bars(20)
+    for stored in (None, _set(images[labels == labels[0]], labels[labels == labels[0]])):
+        (update,) = list(adapt_start(manager, visitors, registry, stored, None, None))
+        assert update[0].startswith("**Not adapted:**"), update
+    assert manager.list_runs() == []
