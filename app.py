@@ -62,8 +62,12 @@ if __name__ == "__main__":
         print(warning, file=sys.stderr)
     demo = build_app(quotas=args.quotas, operators=args.operators, synthetic=args.synthetic_data)
     # allowed_paths: a run's downloads (CSV, JSON Lines, checkpoint) are served from its folder.
+    # run_history=False: Gradio 6 would otherwise copy every event's inputs and outputs into the
+    # browser's localStorage (up to 100): ten answers a second while drawing made each write
+    # slower than the last (a drawing took 2.5 s to draw at first, 11 s by the sixth), it would
+    # keep every drawing outside My digits, and its "Runs" link would be mistaken for training runs.
     demo.queue(default_concurrency_limit=4).launch(server_name=args.host, server_port=args.port,
                                                    auth=args.users or None, max_file_size="50mb",
-                                                   allowed_paths=[str(RUNS)])
+                                                   allowed_paths=[str(RUNS)], run_history=False)
 else:
     demo = build_app()

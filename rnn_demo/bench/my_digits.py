@@ -2,10 +2,14 @@
 
     python -m rnn_demo.bench my-digits                          # a drawn-in-code set, 4 per digit
     python -m rnn_demo.bench my-digits --folder my-digits.zip --adapt best,lstm --threads 1
+    python -m rnn_demo.bench my-digits --draw-in-browser my-digits.zip --ui-adapt lstm
 
 The set is `--folder` (any layout `evaluate-folder` reads, e.g. the Sketch tab's export) or, by
 default, `rnn_demo.bench.handwriting`'s pen-stroke digits written as PNG files and read back
-through the same import. Prints every model's accuracy on the set, then for each model in
+through the same import. With `--draw-in-browser ZIP`, the set is first drawn with the mouse in
+the Sketch tab of a served app (`pen_digits`, `--per-class` of each, seed `--seed`), saved with
+its buttons and exported as ZIP (draw_in_browser.py); `--ui-adapt MODEL` also presses the tab's
+Adapt button for MODEL and prints what the page showed. Prints every model's accuracy on the set, then for each model in
 `--adapt` the held-out accuracy before and after, MNIST validation and test before and after,
 and the adaptation's wall time (estimate runs, final run and every measurement included).
 """
@@ -29,6 +33,11 @@ from .handwriting import handwriting_set
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--folder", default=None,
                         help="labelled pictures: a folder or a zip (default: a set drawn in code)")
+    parser.add_argument("--draw-in-browser", default=None, metavar="ZIP",
+                        help="draw the set with the mouse in the app's Sketch tab and export it to ZIP first")
+    parser.add_argument("--ui-adapt", default=None, metavar="MODEL",
+                        help="with --draw-in-browser: press the tab's Adapt button for MODEL")
+    parser.add_argument("--screenshots", default=None, help="with --draw-in-browser: a folder for page PNGs")
     parser.add_argument("--per-class", type=int, default=4,
                         help="digits of each kind drawn in code (default: 4)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the drawn set and the adaptation")
@@ -58,9 +67,29 @@ def _read_set(args):
     return as_tensors(digits)
 
 
+def _draw_in_browser(args) -> None:
+    from .draw_in_browser import draw_set
+    from .pen_digits import pen_digits
+
+    shots = Path(args.screenshots) if args.screenshots else None
+    if shots:
+        shots.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    drawn = draw_set(pen_digits(10 * args.per_class, seed=args.seed), Path(args.draw_in_browser),
+                     adapt_model=args.ui_adapt, screenshots=shots)
+    print(f"drew {drawn['saved']} digits with the mouse in the Sketch tab, saved each with its label "
+          f"button, exported {drawn['zip']} ({time.perf_counter() - t0:.0f} s in all)")
+    if drawn["adapt"] is not None:
+        print(f"\nThe tab's Adapt for {args.ui_adapt} (click to table: {drawn['adapt_seconds']:.1f} s) showed:\n")
+        print(drawn["adapt"])
+    args.folder = str(drawn["zip"])
+
+
 def run(args) -> int:
     if args.threads > 0:
         torch.set_num_threads(args.threads)
+    if args.draw_in_browser:
+        _draw_in_browser(args)
     images, labels = _read_set(args)
     what = args.folder or f"{args.per_class} pen-stroke digits per class drawn in code (seed {args.seed})"
     print(f"{len(labels)} digits: {what}; per digit {torch.bincount(labels, minlength=10).tolist()}")
