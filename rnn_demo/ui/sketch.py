@@ -11,6 +11,7 @@ lays out and wires.
 """
 
 import functools
+import json
 import logging
 from pathlib import Path
 
@@ -32,12 +33,10 @@ from .inside_view import RowInspector
 from .my_digits import build_my_digits
 from .sketch_canvas import SketchCanvas
 from .sketch_views import (
-    DIGIT_COLOURS,
     DRAW_A_DIGIT,
     PREFIX_ROWS,
-    ROWS_COLUMNS,
     ROWS_HINT,
-    rows_frame,
+    rows_svg,
     seen_html,
     top_classes,
 )
@@ -52,12 +51,12 @@ _log = logging.getLogger(__name__)
 
 
 def _answer_for(digit, rows, version, reads_as_it_goes: bool) -> tuple:
-    return (top_classes(rows[-1].tolist()), seen_html(digit, version), rows_frame(rows),
+    return (top_classes(rows[-1].tolist()), seen_html(digit, version), rows_svg(rows),
             ROWS_HINT if reads_as_it_goes else PREFIX_ROWS)
 
 
 def _message(text: str, version=None) -> tuple:
-    return text, seen_html(None, version), None, ROWS_HINT
+    return text, seen_html(None, version), rows_svg(None), ROWS_HINT
 
 
 def predict(registry: ModelRegistry, drawings: list, models: list) -> tuple[list, list, list, list]:
@@ -68,7 +67,7 @@ def predict(registry: ModelRegistry, drawings: list, models: list) -> tuple[list
 
     The label is {digit: probability} for the three likeliest digits, or a message ("draw a
     digit", what was wrong with the input, an unknown model); the rows are long-form
-    (row 1..28, probability in [0, 1], digit) for gr.LinePlot. Drawings for the same model go
+    an SVG chart of each digit's probability after rows 1..28 (sketch_views.rows_svg). Drawings for the same model go
     through it in one batch.
     """
     answers: list = [None] * len(drawings)
@@ -237,7 +236,7 @@ def _warnings_md(listing: Listing) -> str:
 # ---- layout and wiring -----------------------------------------------------------------------
 
 # Clear resets the answer in the browser at once, before the server's answer to the blank canvas.
-CLEAR_JS = "() => [{label: %r, confidences: null}, null]" % DRAW_A_DIGIT
+CLEAR_JS = "() => [{label: %s, confidences: null}, %s]" % (json.dumps(DRAW_A_DIGIT), json.dumps(rows_svg(None)))
 
 
 def build_sketch_tab(checkpoints: Path, runs: Path, secret: str, tab=None, manager: RunManager | None = None,
@@ -271,11 +270,8 @@ def build_sketch_tab(checkpoints: Path, runs: Path, secret: str, tab=None, manag
                 seen = gr.HTML(seen_html(None), label="What the model sees (28x28)", show_label=True,
                                container=True, elem_id="sketch-input", padding=True, min_width=170)
                 rows_note = gr.Markdown(ROWS_HINT, elem_id="sketch-rows-note")
-            rows_plot = gr.LinePlot(pd.DataFrame(columns=ROWS_COLUMNS), x="row", y="probability",
-                                    color="digit", color_map=DIGIT_COLOURS, x_lim=[1, 28], y_lim=[0, 1],
-                                    x_title="rows read (top to bottom)", title="Row by row",
-                                    tooltip=["digit", "row", "probability"], height=260,
-                                    elem_id="sketch-rows")
+            rows_plot = gr.HTML(rows_svg(None), label="Row by row", show_label=True, container=True,
+                                padding=True, elem_id="sketch-rows")
     compare_df = gr.Dataframe(pd.DataFrame(columns=COMPARE_HEADERS), label="Every model on this drawing",
                               elem_id="sketch-compare", interactive=False, max_height=260)
     with gr.Accordion("Look inside: the hidden state, the gates and the rows that decided the answer",
@@ -295,14 +291,15 @@ def build_sketch_tab(checkpoints: Path, runs: Path, secret: str, tab=None, manag
     answer = [label, seen, rows_plot, rows_note]
     inside_io = dict(inputs=[sketch, model_dd, inside_open], outputs=[inside], show_progress="hidden",
                      trigger_mode="always_last")
-    answered = sketch.change(bind(predict, registry), [sketch, model_dd], answer, api_name="predict",
+    sketch.change(bind(predict, registry), [sketch, model_dd], answer, api_name="predict",
                              batch=True, max_batch_size=MAX_BATCH, trigger_mode="always_last",
                              show_progress="hidden", concurrency_limit=1, concurrency_id="sketch-answer")
-    answered.then(bind(compare, registry), [sketch], [compare_df], api_name="compare",
+    # The answer follows the pen; the other views follow each finished drawing (see SketchCanvas).
+    sketch.settle(bind(compare, registry), [sketch], [compare_df], api_name="compare",
                   show_progress="hidden", trigger_mode="always_last")
     # Clear drops an answer still on its way (to the drawing before), so it cannot follow the reset.
     sketch.clear(None, None, [label, rows_plot], js=CLEAR_JS, show_progress="hidden", queue=False)
-    answered.then(bind(look_inside, registry), api_visibility="private", **inside_io)
+    sketch.settle(bind(look_inside, registry), api_visibility="private", **inside_io)
     inside_box.expand(lambda: True, None, inside_open, api_visibility="private", queue=False).then(
         bind(look_inside, registry), api_visibility="private", **inside_io)
     inside_box.collapse(lambda: False, None, inside_open, api_visibility="private", queue=False)

@@ -5,7 +5,10 @@ after Clear and after Undo, with no tool to pick. While a stroke is drawn the va
 `rnn_demo.mnist.strokes`) is sent at most ten times a second, and once more at pen-up; each
 change bumps `version`, which answers echo so a test or a benchmark can tell which drawing an
 answer belongs to (the canvas shows it as `data-version`, and its stroke count as
-`data-strokes`), and `live` is true while the pen is down. Clear fires a `clear` event as well,
+`data-strokes`), and `live` is true while the pen is down. Each value that is not live (pen-up,
+Undo, Clear) also fires `settle`, for the views that need not follow the pen stroke by stroke:
+every event costs the page a pass over every component's state, so ten a second of three
+chained events kept its main thread busy. Clear fires a `clear` event as well,
 so the page can reset the answer at once, and an optional row of "Save as" buttons fires `save`
 with its label. Never a file upload: the value is a few kB of JSON.
 """
@@ -84,6 +87,7 @@ function send() {
   root.dataset.strokes = all.length;
   props.value = {width: SIZE, height: SIZE, brush: BRUSH, eraser: ERASER, version: version,
                  live: current !== null, strokes: all.map(s => ({points: s.points, erase: s.erase}))};
+  if (current === null) setTimeout(() => trigger('settle'), 0);   // after the value has landed
 }
 function sendSoon() {
   const wait = EVERY - (performance.now() - lastSent);
