@@ -31,8 +31,8 @@ EXPLAIN = ("**Adapt to my handwriting** fine-tunes the chosen model for about "
            "the model list and belongs to this browser.")
 
 
-def _pct(x) -> str:
-    return "?" if x is None else f"{100 * x:.1f}%"
+def _pct(x, digits: int = 1) -> str:
+    return "?" if x is None else f"{100 * x:.{digits}f}%"
 
 
 def adapt_progress(record: dict, curves: Curves) -> str:
@@ -67,9 +67,9 @@ def adapt_progress(record: dict, curves: Curves) -> str:
         "|---|---|---|",
         f"| your held-out digits ({plan['held_out']}; {protocol}) | {_pct(plan['held_out_before'])} | "
         f"**{_pct(held_after)}** |",
-        f"| MNIST validation (first {plan['mnist_val_images']:,} images) | {_pct(plan['mnist_val_before'])} | "
-        f"{_pct(end.get('val_acc'))} |",
-        f"| MNIST test (10,000 images) | {_pct(plan['source_test_acc'])} | {_pct(end.get('test_acc'))} |",
+        f"| MNIST validation (first {plan['mnist_val_images']:,} images) | {_pct(plan['mnist_val_before'], 2)} | "
+        f"{_pct(end.get('val_acc'), 2)} |",
+        f"| MNIST test (10,000 images) | {_pct(plan['source_test_acc'], 2)} | {_pct(end.get('test_acc'), 2)} |",
         "",
         f"The adapted model **{record['name']}** is now in the model list, and chosen.",
     ])
