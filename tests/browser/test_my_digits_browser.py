@@ -1,7 +1,10 @@
 """My digits in headless Chromium: saved drawings stay in the browser across a reload, and are its own."""
 
+import re
 import time
+from pathlib import Path
 
+from conftest import ARTIFACTS
 from test_sketch_browser import ONE, SEVEN, answer, draw_with_mouse, open_sketch
 
 
@@ -55,3 +58,25 @@ def test_browser_says_what_to_do_when_saving_an_empty_canvas(page, app_url):
     while "Nothing saved" not in page.inner_text("#my-digits-note") and time.time() < deadline:
         time.sleep(0.2)
     assert "draw a 4 first" in page.inner_text("#my-digits-note")
+
+
+def test_browser_adapts_the_chosen_model_to_an_imported_set_and_chooses_the_result(page, app_url):
+    drawn = Path(__file__).resolve().parents[2] / "docs" / "my-digits" / "drawn-in-chromium.zip"
+    open_sketch(page, app_url)
+    page.locator("#my-digits-import input[type=file]").set_input_files(str(drawn))
+    assert len(wait_for_tiles(page, 40, timeout=90)) == 40
+    page.locator("#sketch-model input").click()
+    page.get_by_role("option", name=re.compile(r"^rnn · test")).click()
+    page.locator("#my-digits-adapt").click()
+    status = page.locator("#my-digits-adapt-status")
+    deadline = time.time() + 240
+    seen_progress = False
+    while "now in the model list" not in status.inner_text() and time.time() < deadline:
+        seen_progress |= "Fine-tuning" in status.inner_text() or "Measuring" in status.inner_text()
+        assert "Not adapted" not in status.inner_text(), status.inner_text()
+        time.sleep(0.2)
+    text = status.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "test_browser_adapts.png"), full_page=True)
+    assert "rnn adapted to your 40 digits" in text and seen_progress, text
+    assert re.search(r"MNIST test \(10,000 images\)\s+90\.63%\s+\d+\.\d\d%", text), text
+    assert page.locator("#sketch-model input").input_value().startswith("rnn adapted to my digits")
