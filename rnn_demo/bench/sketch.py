@@ -66,7 +66,7 @@ def run(args) -> int:
 
 
 def run_in_process(args) -> int:
-    from ..ui.sketch import look_inside               # the tab's handlers: views included
+    from ..ui.sketch import look_inside  # the tab's handlers: views included
     from ..ui.sketch import predict as answer
     if args.threads > 0:
         torch.set_num_threads(args.threads)

@@ -25,8 +25,8 @@ from ..devices import resolve_device
 from ..options import add_options, given
 from .adapt import AdaptConfig, adapt
 from .data import batches, load_mnist
-from .export import TensorBoardLog, tensorboard_available
 from .digit_files import read_pictures
+from .export import TensorBoardLog, tensorboard_available
 from .model import RowRNN, RowRNNConfig
 from .presets import PRESETS, get_preset
 from .registry import ModelRegistry

@@ -51,7 +51,17 @@ class Listing:
 
     @property
     def default(self) -> ModelEntry | None:
-        return self.entries[0] if self.entries else None
+        """The model a page starts with: the most accurate one that reads as it goes.
+
+        The Sketch tab is about reading one row per time step: such a model's row-by-row view and
+        hidden states are its own answers after each row, at one pass per drawing, where a model
+        that needs the whole image (bidirectional, pooled) is shown each prefix in turn, about 20
+        passes. So a unidirectional model is the default when there is one (`fast`, 98.44%, over
+        `best`, 99.37%, in the shipped set; docs/benchmarks.md has both timed); any other model is
+        one choice away in the list, which stays most-accurate-first.
+        """
+        return next((e for e in self.entries if e.config.reads_as_it_goes),
+                    self.entries[0] if self.entries else None)
 
     def find(self, key: str | None) -> ModelEntry | None:
         """The entry whose path, or else name, is `key` (scripts may pass "lstm")."""

@@ -9,7 +9,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
 RATE_WINDOW = 200                    # step events the ETA's step rate is measured over
 
 

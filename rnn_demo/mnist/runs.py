@@ -37,8 +37,8 @@ from pathlib import Path
 
 import torch
 
-from ..devices import device_label, resolve_device
 from ..checkpoints import load_checkpoint
+from ..devices import device_label, resolve_device
 from .access import OPERATOR, Actor, NotYourRun, QuotaError, Quotas
 from .adapt import AdaptConfig, adapt, check_set
 from .data import load_mnist

@@ -4,8 +4,9 @@ import re
 import time
 from pathlib import Path
 
-from conftest import ARTIFACTS
 from test_sketch_browser import ONE, SEVEN, answer, draw_with_mouse, open_sketch
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"   # tests/artifacts, as conftest.py
 
 
 def tiles(page) -> list[str]:
@@ -60,8 +61,14 @@ def test_browser_says_what_to_do_when_saving_an_empty_canvas(page, app_url):
     assert "draw a 4 first" in page.inner_text("#my-digits-note")
 
 
-def test_browser_adapts_the_chosen_model_to_an_imported_set_and_chooses_the_result(page, app_url):
+def test_browser_adapts_the_chosen_model_to_an_imported_set_and_chooses_the_result(page, tmp_path):
+    from rnn_demo.bench.harness import serve_app
     drawn = Path(__file__).resolve().parents[2] / "docs" / "my-digits" / "drawn-in-chromium.zip"
+    with serve_app(tmp_path / "runs", env={"RNN_DEMO_STATE": str(tmp_path)}) as server:   # its run stays here
+        _adapt_through_the_page(page, server.url, drawn)
+
+
+def _adapt_through_the_page(page, app_url, drawn):
     open_sketch(page, app_url)
     page.locator("#my-digits-import input[type=file]").set_input_files(str(drawn))
     assert len(wait_for_tiles(page, 40, timeout=90)) == 40

@@ -2,6 +2,9 @@
 
 import re
 import time
+from pathlib import Path
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"   # tests/artifacts, as conftest.py
 
 
 def loss_points(page) -> int:
@@ -56,7 +59,6 @@ def test_browser_starts_a_cpu_run_watches_the_loss_grow_and_stops_it(app_url, pa
 
 
 def test_a_reload_keeps_the_owner_who_can_still_stop_their_run_and_nobody_else_can(app_url, browser):
-    from conftest import ARTIFACTS
     alice, bob = (browser.new_context(viewport={"width": 1400, "height": 1100}) for _ in range(2))
     page = alice.new_page()
     page.goto(app_url)
@@ -99,7 +101,6 @@ def test_a_reload_keeps_the_owner_who_can_still_stop_their_run_and_nobody_else_c
 
 
 def test_compared_runs_keep_one_colour_in_every_plot_and_hovering_names_run_x_and_value(browser, tmp_path):
-    from conftest import ARTIFACTS
     from gradio_client import Client
 
     from rnn_demo.bench.harness import serve_app
@@ -118,14 +119,16 @@ def test_compared_runs_keep_one_colour_in_every_plot_and_hovering_names_run_x_an
             page.locator("#train-runs [role=gridcell]:visible").filter(has_text=run_id).first.click()
             assert wait_until(lambda: run_id in page.locator("#train-compare").inner_text(), 30)
 
-        def strokes(plot):
-            paths = page.locator(f"#{plot} g.mark-line path")
-            return {paths.nth(i).get_attribute("stroke") for i in range(paths.count())}
-        plots = ("train-compare-loss", "train-compare-val-loss", "train-compare-val-acc")
-        assert wait_until(lambda: all(len(strokes(p)) >= 2 for p in plots), 30)
-        per_epoch = strokes("train-compare-val-acc")       # no smoothing there: one line per run
-        assert len(per_epoch) == 2 and per_epoch <= strokes("train-compare-loss") and \
-            per_epoch == strokes("train-compare-val-loss")
+        def strokes(plot):                             # read in one go: a redraw replaces the paths
+            return set(page.evaluate("""id => [...document.querySelectorAll(`#${id} g.mark-line path`)]
+                                     .map(p => p.getAttribute('stroke')).filter(Boolean)""", plot))
+
+        def one_colour_per_run():
+            per_epoch = strokes("train-compare-val-acc")   # no smoothing there: one line per run
+            return len(per_epoch) == 2 and per_epoch <= strokes("train-compare-loss") and \
+                per_epoch == strokes("train-compare-val-loss")
+        assert wait_until(one_colour_per_run, 30), [strokes(p) for p in (
+            "train-compare-loss", "train-compare-val-loss", "train-compare-val-acc")]
 
         box = page.locator("#train-compare-val-acc svg").first.bounding_box()
         tip = page.locator("#vg-tooltip-element")

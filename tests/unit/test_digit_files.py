@@ -204,7 +204,7 @@ def test_an_mnist_style_picture_is_taken_as_it_is():
 
 
 def test_export_is_an_imagefolder_zip_that_imports_back_unchanged(tmp_path):
-    from torchvision.datasets import ImageFolder                # the reference for the layout
+    from torchvision.datasets import ImageFolder  # the reference for the layout
     pictures = [(read_digit(draw_digit(label, i % 2, i)), label, f"{label}_{i}.png")
                 for i, label in enumerate([0, 1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 9])]
     digits, problems = add_pictures(new_set(), pictures)

@@ -5,9 +5,9 @@ import io
 
 import numpy as np
 import pytest
+from drawn import crop_to_ink, drawn_ink, read
 from PIL import Image, ImageDraw
 
-from drawn import crop_to_ink, drawn_ink, read
 from rnn_demo.mnist.ink import ImageError, read_levels
 from rnn_demo.mnist.preprocess import EmptyDrawingError, preprocess_sketch, preprocess_upload
 

@@ -1,7 +1,7 @@
 """The My digits section's handlers, called directly: a browser's set is never trusted."""
 
-from types import SimpleNamespace
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 from PIL import Image, ImageDraw

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from drawn import TWOS, drawn_ink, read
 from PIL import Image, ImageDraw
 
-from drawn import TWOS, drawn_ink, read
 from rnn_demo.mnist.preprocess import (
     MIN_WIDTH,
     EmptyDrawingError,

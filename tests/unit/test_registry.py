@@ -143,3 +143,15 @@ def test_row_probabilities_of_a_batch_match_one_digit_at_a_time(tmp_path):
         assert batch.shape == (3, 28, 10)
         for digit, rows in zip(digits, batch):
             torch.testing.assert_close(rows, row_probabilities(model, digit))
+
+
+def test_the_default_is_the_most_accurate_model_that_reads_as_it_goes(tmp_path):
+    write_model(tmp_path / "gru.pt", 0.97)
+    write_model(tmp_path / "lstm.pt", 0.98)
+    write_model(tmp_path / "bi.pt", 0.99, config=RowRNNConfig(cell="gru", hidden_size=8, bidirectional=True))
+    listing = ModelRegistry(tmp_path).scan()
+    assert [e.name for e in listing.entries] == ["bi", "lstm", "gru"]        # the list: most accurate first
+    assert listing.default.name == "lstm" and listing.choose(None) is listing.default
+    (tmp_path / "gru.pt").unlink()
+    (tmp_path / "lstm.pt").unlink()
+    assert ModelRegistry(tmp_path).scan().default.name == "bi"             # none reads as it goes

@@ -4,9 +4,9 @@ cannot be read never sinks the rest of its batch."""
 from pathlib import Path
 
 import numpy as np
+from drawn import drawn_ink
 from PIL import Image
 
-from drawn import drawn_ink
 from rnn_demo.mnist.registry import ModelRegistry
 from rnn_demo.ui import sketch
 from rnn_demo.ui.sketch import predict_files
