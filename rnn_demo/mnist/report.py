@@ -133,7 +133,7 @@ Trained with this project's own command line (`make reproduce`, i.e. `python -m 
 reproduce`) on 50,000 training images; the model is the one after the last epoch, and the test set
 (10,000 images) is touched once. The notebook's nine presets use its recipe (Adam 1e-3, or 3e-4 for
 `rnn-relu-256`, batch 512, 10 epochs); `gru`, `fast` and `best` are ours, each recipe in the
-table. `best` (the Sketch tab's default) is the most accurate; `fast` trains in seconds. Each file
+table. `best` is the most accurate; `fast` (the Sketch tab's default) reads as it goes and trains in seconds. Each file
 is a plain dict (config, state dict, metrics, recipe) read with `torch.load(...,
 weights_only=True)`; the app reads the metrics below from the files themselves.
 """
