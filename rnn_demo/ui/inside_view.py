@@ -52,7 +52,7 @@ CSS = """
 """
 
 JS = """
-const R = props.row_px, GW = 64;           // pixels per row; width of a gate panel
+const R = __ROW__, GW = 64;               // pixels per row; width of a gate panel
 const $ = s => element.querySelector(s);
 const slider = $('.inside-row'), play = $('.inside-play'), layerBox = $('.inside-layer');
 let data = null, t = 28, timer = null, panels = [];
@@ -203,8 +203,10 @@ class RowInspector(gr.HTML):
     """Draws a `rnn_demo.mnist.inside.inspect` result sent as JSON lists (see `inside_value`)."""
 
     def __init__(self, value=None, **kwargs):
-        super().__init__(value=value, html_template=TEMPLATE, css_template=CSS, js_on_load=JS,
-                         row_px=ROW, apply_default_css=False, **kwargs)
+        # ROW goes into the script itself: inside a closed Accordion the script first runs when it
+        # opens, and then `props` holds only the value, not the extra props given here.
+        super().__init__(value=value, html_template=TEMPLATE, css_template=CSS,
+                         js_on_load=JS.replace("__ROW__", str(ROW)), apply_default_css=False, **kwargs)
 
     def api_info(self) -> dict:
         return {"type": "object", "description": (

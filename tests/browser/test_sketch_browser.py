@@ -147,3 +147,14 @@ def test_browser_scrubs_through_the_rows_of_a_drawing_inside_the_model(page, app
         assert probability == pytest.approx(expected.max(), abs=1e-3)
         seen.add((digit, round(probability, 2)))
     assert len(seen) > 1, "the shown prediction did not change as the slider moved"
+
+
+def test_browser_opens_look_inside_after_drawing_and_every_panel_is_drawn(page, app_url):
+    open_sketch(page, app_url)
+    draw_with_mouse(page, SEVEN)                      # answered while the view is closed (skipped)
+    assert answer(page)[0] == "7"
+    page.locator("#sketch-inside-box").get_by_text("Look inside").click()
+    page.wait_for_selector("#sketch-inside .row-answer", timeout=60_000)
+    sizes = page.evaluate("""() => [...document.querySelectorAll('#sketch-inside canvas')]
+                             .map(c => [c.width, c.height])""")
+    assert len(sizes) >= 5 and all(w > 0 and h == 280 for w, h in sizes), sizes   # 28 rows of 10 px
