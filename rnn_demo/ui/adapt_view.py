@@ -27,8 +27,9 @@ POLL_SECONDS = 0.5
 ADAPT_SECONDS = 20.0          # the time budget asked of each fine-tune (AdaptConfig.seconds)
 EXPLAIN = ("**Adapt to my handwriting** fine-tunes the chosen model for about "
            f"{ADAPT_SECONDS:.0f} s on your digits mixed with MNIST training images (so it does not "
-           "forget MNIST). Part of your set is held out to measure it honestly; the new model joins "
-           "the model list and belongs to this browser.")
+           "forget MNIST). Part of your set is held out to measure it honestly. The new model is a "
+           "run of this lab: it joins everyone's model list, like every run, and only this browser "
+           "can stop or delete it (Training tab).")
 
 
 def _pct(x, digits: int = 1) -> str:

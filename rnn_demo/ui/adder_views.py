@@ -35,12 +35,12 @@ def bits_html(a_bits, b_bits, result) -> str:
                     for i in reversed(range(n)))
     least = min(range(n), key=lambda i: abs(conf[i] - 0.5))
     if wrong:
-        places = ", ".join(f"2^{i}" for i in wrong[:12]) + (" ..." if len(wrong) > 12 else "")
+        places = ", ".join(f"2<sup>{i}</sup>" for i in wrong[:12]) + (" ..." if len(wrong) > 12 else "")
         verdict = (f'<p class="adder-verdict bad">{len(wrong)} of {n} sum bits wrong '
                    f"(at {places}).</p>")
     else:
         verdict = f'<p class="adder-verdict good">All {n} sum bits right.</p>'
-    verdict += (f'<p class="adder-note">Least sure bit: 2^{least}, sigmoid output '
+    verdict += (f'<p class="adder-note">Least sure bit: 2<sup>{least}</sup>, sigmoid output '
                 f"{conf[least]:.4f}. Hover a bit for its value.</p>")
     return (_BITS_CSS + verdict + '<div class="adder-bits-scroll"><div class="adder-grid">'
             + row("A", pad(a_bits)) + row("B", pad(b_bits))

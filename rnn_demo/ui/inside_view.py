@@ -30,7 +30,7 @@ TEMPLATE = """
 
 CSS = """
 .inside { font-size: 14px; }
-.inside-message { color: var(--body-text-color-subdued); margin: 4px 0; }
+.inside-message { color: var(--body-text-color); opacity: 0.85; margin: 4px 0; }
 .inside-controls { display: flex; gap: 10px; align-items: center; flex-wrap: wrap; }
 .inside-controls input[type=range] { flex: 1; min-width: 200px; max-width: 520px; }
 .inside-controls button, .inside-controls select { padding: 3px 10px; border-radius: 6px;
@@ -47,7 +47,7 @@ CSS = """
 .inside-panels figure { margin: 0; }
 .inside-panels figcaption { font-size: 12px; font-weight: 600; margin-bottom: 3px; }
 .inside-panels canvas { display: block; border: 1px solid var(--border-color-primary); }
-.inside-notes { font-size: 12.5px; color: var(--body-text-color-subdued); margin-top: 8px; }
+.inside-notes { font-size: 12.5px; color: var(--body-text-color); opacity: 0.85; margin-top: 8px; }
 .inside-notes p { margin: 2px 0; }
 """
 

@@ -190,7 +190,9 @@ def build_my_digits(registry: ModelRegistry, secret: str, sketch, model_dd, mana
             build_adapt(manager, visitors, registry, stored, model_dd)
         gr.Markdown("Your digits are kept in this browser only (its local storage): the server keeps "
                     "none of them, and other visitors cannot see them. Adapting sends them to the "
-                    "server for that run only; they are deleted once it has trained.",
+                    "server for that run only; they are deleted once it has trained. The adapted "
+                    "model is shared like every run (any visitor can pick it or export it), so adapt "
+                    "only to digits you are happy to share a model of.",
                     elem_id="my-digits-privacy")
 
     # Actions change the stored set; its change event (also fired when a page loads a stored set)

@@ -128,6 +128,8 @@ def status_text(manager: RunManager, run_id, note: str = "") -> str:
         e = curves.epochs[-1]
         lines.append(f"Epoch {e['epoch']}: validation loss {e['val_loss']:.4f}, accuracy {_pct(e['val_acc'])}")
     if r["test_acc"] is not None:
-        lines.append(f"**Test accuracy: {_pct(r['test_acc'])}** · checkpoint `{r.get('checkpoint')}` "
-                     "is now in the Sketch tab's model list")
+        # The run's id, not the checkpoint's path: every visitor sees this, and the server's folders
+        # are none of their business (Export gives the file).
+        lines.append(f"**Test accuracy: {_pct(r['test_acc'])}** · the model is now in the Sketch tab's model "
+                     "list; Export gives its checkpoint")
     return "\n\n".join(([note] if note else []) + lines)
