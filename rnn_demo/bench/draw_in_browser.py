@@ -14,18 +14,16 @@ import time
 import urllib.request
 from pathlib import Path
 
-from .harness import launch_chromium, serve_app
-from .pen import _draw
+from .harness import launch_chromium, serve_app, wait_until
+from .pen import draw_strokes
 
 
 def _wait(predicate, timeout: float, what: str):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
+    """`wait_until`, but a page that stops answering is an error here, not a result."""
+    value = wait_until(predicate, timeout)
+    if not value:
+        raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
+    return value
 
 
 def draw_set(digits, out_zip: Path, adapt_model: str | None = None, screenshots: Path | None = None) -> dict:
@@ -44,7 +42,7 @@ def draw_set(digits, out_zip: Path, adapt_model: str | None = None, screenshots:
         page.wait_for_selector("#sketch-prediction .output-class", timeout=120_000)
         for n, (label, strokes) in enumerate(digits, start=1):
             page.locator("#sketchpad button[data-action=clear]").click()
-            _draw(page, strokes)
+            draw_strokes(page, strokes)
             page.locator(f'#sketchpad button[data-save="{label}"]').click()
             _wait(lambda n=n: page.locator("#my-digits-strip figure").count() >= n, 60, f"digit {n} saved")
         result["saved"] = page.locator("#my-digits-strip figure").count()

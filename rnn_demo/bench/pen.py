@@ -38,7 +38,8 @@ WATCH = """() => {
 }"""
 
 
-def _draw(page, strokes):
+def draw_strokes(page, strokes):
+    """Draw `strokes` (point lists in [0, 1] canvas coordinates) with the mouse on the Sketch canvas."""
     box = page.locator("#sketchpad canvas").bounding_box()
     at = lambda x, y: (box["x"] + x * box["width"], box["y"] + y * box["height"])   # noqa: E731
     for stroke in strokes:
@@ -59,7 +60,7 @@ def _canvas_state(page) -> tuple[int, int]:
 def measure(page, label: int, strokes, timeout: float = 30.0) -> dict:
     page.locator("#sketchpad button[data-action=clear]").click()
     page.evaluate("() => { window.__pen.ups = []; window.__pen.answers = []; }")
-    _draw(page, strokes)
+    draw_strokes(page, strokes)
     version, drawn = _canvas_state(page)
     deadline = time.time() + timeout
     while time.time() < deadline:

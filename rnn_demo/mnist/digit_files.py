@@ -216,6 +216,8 @@ def _read_zip(path: Path, shown: str, into: Import) -> None:
             try:
                 with archive.open(member) as f:
                     data = f.read(MAX_PICTURE_BYTES + 1)    # the header's sizes may lie
+            # A bad CRC, an encrypted member, an unknown compression, a damaged deflate stream,
+            # a truncated archive, a read error: each is this member's own line.
             except (zipfile.BadZipFile, RuntimeError, NotImplementedError, zlib.error, EOFError,
                     OSError) as e:
                 into.problems.append(f"{where}: could not be unpacked ({str(e)[:80]})")

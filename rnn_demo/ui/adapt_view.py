@@ -104,11 +104,11 @@ def adapt_start(manager: RunManager, visitors: Visitors, registry: ModelRegistry
             shown = text
             yield text, skip, who
         time.sleep(POLL_SECONDS)
-    adapted = next((e for e in registry.scan().entries if e.run_id == run_id), None)
-    if adapted is None:
+    listing = registry.scan()
+    adapted = next((e for e in listing.entries if e.run_id == run_id), None)
+    if adapted is None:                               # stopped or failed: the text says so
         yield text, skip, who
         return
-    listing = registry.scan()
     yield text, gr.Dropdown(choices=[(e.label, e.path) for e in listing.entries], value=adapted.path), who
 
 

@@ -1,8 +1,9 @@
 """The Training tab in headless Chromium: start a CPU run, watch the loss grow, stop it."""
 
 import re
-import time
 from pathlib import Path
+
+from rnn_demo.bench.harness import wait_until
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"   # tests/artifacts, as conftest.py
 
@@ -13,16 +14,6 @@ def loss_points(page) -> int:
     if path.count() == 0:
         return 0
     return (path.first.get_attribute("d") or "").count("L") + 1
-
-
-def wait_until(predicate, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.25)
-    return predicate()
 
 
 def choose(page, elem_id: str, option: str):
