@@ -2,9 +2,11 @@
 
 The canvas (`SketchCanvas`) sends its strokes about ten times a second while the pen moves and
 once at pen-up; `predict` answers each value with the top-3 label, the 28x28 the model saw and
-the probabilities after every row, drawn by the browser. Answers for many visitors are batched
-(one model call per model per batch) and an event of a page waits for its previous one, so an
-answer for an older drawing never replaces a newer one. The API takes a drawing or a picture.
+the probabilities after every row, which the page draws (`RowChart`). Answers for many visitors
+are batched (one model call per model per batch), and an event of a page waits for its previous
+one, so an answer for an older drawing never replaces a newer one. The compare table and "look
+inside" follow a finished drawing, in one event, just after its answer (`settle`). The API
+takes a drawing or a picture.
 
 Handlers first (module level, the model registry passed in), then `build_sketch_tab`, which
 lays out and wires.
@@ -31,12 +33,12 @@ from ..mnist.strokes import StrokesError
 from .drawings import digit_from_value, version_of
 from .inside_view import RowInspector
 from .my_digits import build_my_digits
+from .row_chart import RowChart, row_chart_value
 from .sketch_canvas import SketchCanvas
 from .sketch_views import (
     DRAW_A_DIGIT,
     PREFIX_ROWS,
     ROWS_HINT,
-    rows_svg,
     seen_html,
     top_classes,
 )
@@ -51,12 +53,12 @@ _log = logging.getLogger(__name__)
 
 
 def _answer_for(digit, rows, version, reads_as_it_goes: bool) -> tuple:
-    return (top_classes(rows[-1].tolist()), seen_html(digit, version), rows_svg(rows),
+    return (top_classes(rows[-1].tolist()), seen_html(digit, version), row_chart_value(rows),
             ROWS_HINT if reads_as_it_goes else PREFIX_ROWS)
 
 
 def _message(text: str, version=None) -> tuple:
-    return text, seen_html(None, version), rows_svg(None), ROWS_HINT
+    return text, seen_html(None, version), None, ROWS_HINT
 
 
 def predict(registry: ModelRegistry, drawings: list, models: list) -> tuple[list, list, list, list]:
@@ -66,9 +68,9 @@ def predict(registry: ModelRegistry, drawings: list, models: list) -> tuple[list
     Sketchpad value; a model is a path or a name from the model list.
 
     The label is {digit: probability} for the three likeliest digits, or a message ("draw a
-    digit", what was wrong with the input, an unknown model); the rows are long-form
-    an SVG chart of each digit's probability after rows 1..28 (sketch_views.rows_svg). Drawings for the same model go
-    through it in one batch.
+    digit", what was wrong with the input, an unknown model); the rows are each digit's
+    probability after rows 1..28 (`row_chart.row_chart_value`), which the page draws. Drawings
+    for the same model go through it in one batch.
     """
     answers: list = [None] * len(drawings)
     groups: dict[str, list] = {}
@@ -139,14 +141,15 @@ def inspect_api(registry: ModelRegistry, drawing: dict | list | None, model: str
     return look_inside(registry, drawing, model)
 
 
-def compare(registry: ModelRegistry, value):
-    """A drawing -> every available model's prediction and confidence (skipped mid-stroke)."""
-    if isinstance(value, dict) and value.get("live"):
-        return gr.skip()                 # the pen is still down: the table follows at pen-up
+def compare(registry: ModelRegistry, value) -> list[list]:
+    """A drawing -> a row [model, prediction, confidence, test accuracy] per available model.
+
+    No rows for an empty or unreadable drawing (the answer says why).
+    """
     try:
         digit = digit_from_value(value)
     except (EmptyDrawingError, StrokesError, ImageError):
-        return pd.DataFrame(columns=COMPARE_HEADERS)
+        return []
     out = []
     for entry in registry.scan().entries:
         try:
@@ -155,7 +158,18 @@ def compare(registry: ModelRegistry, value):
             continue
         acc = f"{100 * entry.test_acc:.2f}%" if entry.test_acc is not None else "?"
         out.append([entry.name, int(probs.argmax()), f"{100 * float(probs.max()):.1f}%", acc])
-    return pd.DataFrame(out, columns=COMPARE_HEADERS)
+    return out
+
+
+def settled_views(registry: ModelRegistry, drawing, model, open_: bool):
+    """A finished drawing -> (the compare table, the "look inside" value or a skip when closed).
+
+    One event for both: each event costs the page a pass over every component's state.
+    """
+    if isinstance(drawing, dict) and drawing.get("live"):
+        return gr.skip(), gr.skip()      # the pen is down again: the views follow the next pen-up
+    return (pd.DataFrame(compare(registry, drawing), columns=COMPARE_HEADERS),
+            look_inside(registry, drawing, model, open_))
 
 
 def _seen(digit: np.ndarray) -> Image.Image:
@@ -236,7 +250,7 @@ def _warnings_md(listing: Listing) -> str:
 # ---- layout and wiring -----------------------------------------------------------------------
 
 # Clear resets the answer in the browser at once, before the server's answer to the blank canvas.
-CLEAR_JS = "() => [{label: %s, confidences: null}, %s]" % (json.dumps(DRAW_A_DIGIT), json.dumps(rows_svg(None)))
+CLEAR_JS = "() => [{label: %s, confidences: null}, null]" % json.dumps(DRAW_A_DIGIT)
 
 
 def build_sketch_tab(checkpoints: Path, runs: Path, secret: str, tab=None, manager: RunManager | None = None,
@@ -270,8 +284,8 @@ def build_sketch_tab(checkpoints: Path, runs: Path, secret: str, tab=None, manag
                 seen = gr.HTML(seen_html(None), label="What the model sees (28x28)", show_label=True,
                                container=True, elem_id="sketch-input", padding=True, min_width=170)
                 rows_note = gr.Markdown(ROWS_HINT, elem_id="sketch-rows-note")
-            rows_plot = gr.HTML(rows_svg(None), label="Row by row", show_label=True, container=True,
-                                padding=True, elem_id="sketch-rows")
+            rows_plot = RowChart(label="Row by row", show_label=True, container=True, padding=True,
+                                 elem_id="sketch-rows")
     compare_df = gr.Dataframe(pd.DataFrame(columns=COMPARE_HEADERS), label="Every model on this drawing",
                               elem_id="sketch-compare", interactive=False, max_height=260)
     with gr.Accordion("Look inside: the hidden state, the gates and the rows that decided the answer",
@@ -291,15 +305,17 @@ def build_sketch_tab(checkpoints: Path, runs: Path, secret: str, tab=None, manag
     answer = [label, seen, rows_plot, rows_note]
     inside_io = dict(inputs=[sketch, model_dd, inside_open], outputs=[inside], show_progress="hidden",
                      trigger_mode="always_last")
+    # always_last: a page has one answer on its way at most, and the next waits for it (Gradio's
+    # page applies the answers of events in flight together in any order: an older drawing's
+    # answer would land last). The pen-up drawing may so wait behind the last live one.
     sketch.change(bind(predict, registry), [sketch, model_dd], answer, api_name="predict",
-                             batch=True, max_batch_size=MAX_BATCH, trigger_mode="always_last",
-                             show_progress="hidden", concurrency_limit=1, concurrency_id="sketch-answer")
+                  batch=True, max_batch_size=MAX_BATCH, trigger_mode="always_last",
+                  show_progress="hidden", concurrency_limit=1, concurrency_id="sketch-answer")
     # The answer follows the pen; the other views follow each finished drawing (see SketchCanvas).
-    sketch.settle(bind(compare, registry), [sketch], [compare_df], api_name="compare",
-                  show_progress="hidden", trigger_mode="always_last")
+    sketch.settle(bind(settled_views, registry), [sketch, model_dd, inside_open], [compare_df, inside],
+                  api_visibility="private", show_progress="hidden", trigger_mode="always_last")
     # Clear drops an answer still on its way (to the drawing before), so it cannot follow the reset.
     sketch.clear(None, None, [label, rows_plot], js=CLEAR_JS, show_progress="hidden", queue=False)
-    sketch.settle(bind(look_inside, registry), api_visibility="private", **inside_io)
     inside_box.expand(lambda: True, None, inside_open, api_visibility="private", queue=False).then(
         bind(look_inside, registry), api_visibility="private", **inside_io)
     inside_box.collapse(lambda: False, None, inside_open, api_visibility="private", queue=False)
@@ -307,8 +323,17 @@ def build_sketch_tab(checkpoints: Path, runs: Path, secret: str, tab=None, manag
     def inspect(drawing: dict | list | None, model: str | None = None) -> dict:   # gr.api reads the hints
         return inspect_api(registry, drawing, model)
 
+    def compare_api(drawing: dict | list | None) -> dict:
+        """A drawing (what /predict takes) -> every available model's answer, as a table.
+
+        Returns {"headers": ["model", "prediction", "confidence", "test accuracy"], "data": rows};
+        no rows when there is nothing to read.
+        """
+        return {"headers": COMPARE_HEADERS, "data": compare(registry, drawing)}
+
     inspect.__doc__ = inspect_api.__doc__
     gr.api(inspect, api_name="inspect")
+    gr.api(compare_api, api_name="compare")
     model_dd.change(bind(predict, registry), [sketch, model_dd], answer, batch=True,
                     max_batch_size=MAX_BATCH, api_visibility="private", show_progress="hidden",
                     concurrency_id="sketch-answer").then(

@@ -6,6 +6,8 @@ import time
 import numpy as np
 import pytest
 
+from rnn_demo.ui.sketch_views import DIGIT_COLOURS
+
 # Strokes in [0, 1] canvas coordinates, about ten points each, as a person's quick strokes.
 ONE = [[(0.5, 0.1 + 0.08 * i) for i in range(11)]]
 SEVEN = [[(0.2 + 0.06 * i, 0.15) for i in range(11)], [(0.8 - 0.045 * i, 0.15 + 0.075 * i) for i in range(11)]]
@@ -63,11 +65,18 @@ def test_browser_draws_a_digit_and_reads_it_then_clear_and_draw_at_once(page, ap
     draw_with_mouse(page, SEVEN)
     assert answer(page)[0] == "7"
     assert page.locator("#sketch-input img").count() == 1        # the 28x28 the model saw
-    assert page.locator("#sketch-rows svg, #sketch-rows canvas").count() > 0   # the row-by-row plot
+    # The row-by-row chart, drawn in the page from the numbers: a line per digit in its colour,
+    # the answer's on top, 28 rows, a tooltip per row.
+    lines = page.locator("#sketch-rows polyline")
+    assert lines.count() == 10 and lines.last.get_attribute("data-digit") == "7"
+    assert lines.last.get_attribute("stroke") == DIGIT_COLOURS["7"]
+    assert len(lines.last.get_attribute("points").split()) == 28
+    assert page.locator("#sketch-rows rect[data-row='28'] title").text_content().startswith("row 28: 7 at")
 
     page.locator("#sketchpad button[data-action=clear]").click()
-    # The label resets in the browser at once, before any answer from the server.
+    # The label and the chart reset in the browser at once, before any answer from the server.
     assert page.inner_text("#sketch-prediction .output-class").strip() == "draw a digit"
+    assert page.locator("#sketch-rows polyline").count() == 0 and page.locator("#sketch-rows svg.rows-chart").count() == 1
     draw_with_mouse(page, ONE)                                    # no tool to pick after Clear
     assert answer(page)[0] == "1"
     compare = page.locator("#sketch-compare")
