@@ -10,7 +10,11 @@ import os
 import sys
 from pathlib import Path
 
-import gradio as gr
+# Gradio summarises its queue's analytics with pandas after every event unless told to do it
+# less often; at a classroom's load that was 8% of the server's CPU. Read when the queue starts.
+os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "100")
+
+import gradio as gr  # noqa: E402
 
 from rnn_demo.mnist.access import Quotas
 from rnn_demo.mnist.data import synthetic_splits
