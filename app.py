@@ -10,11 +10,7 @@ import os
 import sys
 from pathlib import Path
 
-# Gradio summarises its queue's analytics with pandas after every event unless told to do it
-# less often; at a classroom's load that was 8% of the server's CPU. Read when the queue starts.
-os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "100")
-
-import gradio as gr  # noqa: E402
+import gradio as gr
 
 from rnn_demo.mnist.access import Quotas
 from rnn_demo.mnist.data import synthetic_splits
@@ -32,6 +28,9 @@ RUNS = Path(os.environ.get("RNN_DEMO_RUNS", ROOT / "runs"))
 DATA = Path(os.environ.get("RNN_DEMO_DATA", ROOT / "data"))   # MNIST, for the Training tab
 STATE = Path(os.environ.get("RNN_DEMO_STATE", ROOT / "state"))   # server-side secrets and per-browser data
 UPLOADS_KEPT = 3600          # seconds an upload stays in Gradio's cache (swept every half hour)
+# Gradio summarises its queue's analytics with pandas after every event unless told to do it
+# less often; at a classroom's load that was 8% of the server's CPU. Read when a Blocks is built.
+os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "100")
 
 INTRO = """# RNN lab
 Recurrent networks, live: a classifier that reads a digit **one row per time step**, an LSTM

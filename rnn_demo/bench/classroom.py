@@ -56,6 +56,9 @@ def _round(clients, drawings_per_user: int, drawings: list) -> tuple[list, list,
 def _report(what: str, latencies: list, errors: list, total: int, wall: float, targets: bool) -> None:
     print(what)
     print(f"  errors: {len(errors)} of {total}" + (f" (first: {errors[0]})" if errors else ""))
+    if not latencies:
+        print("  no answers")
+        return
     print(f"  latency: p50 {np.percentile(latencies, 50):.2f} s, p95 {np.percentile(latencies, 95):.2f} s, "
           f"max {max(latencies, default=float('nan')):.2f} s" + (" (target: p95 <= 1 s)" if targets else ""))
     print(f"  throughput: {len(latencies) / wall:.1f} answers per second over {wall:.1f} s"
@@ -66,14 +69,17 @@ def run(args) -> int:
     from gradio_client import Client
 
     drawings = [as_canvas_value(strokes) for _, strokes in pen_digits(40, seed=2)]
-    context = ssl.create_default_context()       # shared: see the module's docstring
+    # Shared: see the module's docstring. gradio_client's ssl_verify is typed bool, but every
+    # request passes it to httpx as `verify`, which takes an SSLContext.
+    context = ssl.create_default_context()
     with serve_app() as server:
         clients = [Client(server.url, verbose=False, ssl_verify=context) for _ in range(args.users)]
         clients[0].predict(drawings[0], None, api_name="/predict")          # warm-up: load the model
-        first = _round(clients[1:], 1, drawings)
+        first = _round(clients[1:], 1, drawings) if args.users > 1 else None
         timed = _round(clients, args.drawings, drawings)
-    _report(f"{args.users - 1} users' first drawing, all at once (each opens a Gradio session)",
-            *first[:2], args.users - 1, first[2], targets=False)
+    if first:
+        _report(f"{args.users - 1} users' first drawing, all at once (each opens a Gradio session)",
+                *first[:2], args.users - 1, first[2], targets=False)
     _report(f"{args.users} users x {args.drawings} drawings on /predict (default model), all at once",
             *timed[:2], args.users * args.drawings, timed[2], targets=True)
     return 0

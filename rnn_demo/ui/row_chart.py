@@ -23,14 +23,15 @@ TOOLTIP_MIN = 0.02                           # a row's tooltip lists the digits 
 TEMPLATE = """${(() => {
   const W = 420, H = 250, L = 38, R = 12, T = 10, B = 58, COLOURS = %(colours)s, MIN = %(min)s;
   const rows = value && Array.isArray(value.rows) && value.rows.length ? value.rows : null;
+  const p = (r, d) => +(Array.isArray(r) ? r[d] : 0) || 0;     // anything but a number draws as 0
   const steps = rows ? rows.length : 28, w = W - L - R, h = H - T - B;
   const x = t => (L + (t - 1) * w / Math.max(steps - 1, 1)).toFixed(1);
   const y = p => (T + (1 - p) * h).toFixed(1);
   let s = `<svg class="rows-chart" viewBox="0 0 ${W} ${H}" role="img" xmlns="http://www.w3.org/2000/svg"
     aria-label="Probability of each digit after each row" style="width:100%%;height:auto;font:11px sans-serif">`;
-  for (const p of [0, 0.25, 0.5, 0.75, 1])
-    s += `<line x1="${L}" x2="${L + w}" y1="${y(p)}" y2="${y(p)}" stroke="#8884" />` +
-         `<text x="${L - 4}" y="${(+y(p) + 4).toFixed(1)}" text-anchor="end" fill="currentColor">${p}</text>`;
+  for (const q of [0, 0.25, 0.5, 0.75, 1])
+    s += `<line x1="${L}" x2="${L + w}" y1="${y(q)}" y2="${y(q)}" stroke="#8884" />` +
+         `<text x="${L - 4}" y="${(+y(q) + 4).toFixed(1)}" text-anchor="end" fill="currentColor">${q}</text>`;
   for (let t = 1; t <= steps; t++)
     if (t === 1 || t %% 4 === 0)
       s += `<text x="${x(t)}" y="${T + h + 14}" text-anchor="middle" fill="currentColor">${t}</text>`;
@@ -41,16 +42,18 @@ TEMPLATE = """${(() => {
          `<text x="${(+lx + 13).toFixed(1)}" y="${H - 5}" fill="currentColor">${d}</text>`;
   });
   if (rows) {
-    const last = rows[rows.length - 1], answer = last.indexOf(Math.max(...last));
+    const last = rows[rows.length - 1];
+    const answer = Number.isInteger(value.answer) && value.answer >= 0 && value.answer < 10 ? value.answer
+      : [...COLOURS.keys()].reduce((a, d) => p(last, d) > p(last, a) ? d : a, 0);
     const digits = [...COLOURS.keys()].filter(d => d !== answer).concat([answer]);   // the answer on top
     for (const d of digits)
-      s += `<polyline data-digit="${d}" points="${rows.map((r, t) => x(t + 1) + ',' + y(r[d])).join(' ')}"
+      s += `<polyline data-digit="${d}" points="${rows.map((r, t) => x(t + 1) + ',' + y(p(r, d))).join(' ')}"
         fill="none" stroke="${COLOURS[d]}" stroke-width="${d === answer ? 3 : 1.6}" stroke-linejoin="round"><title>digit ${d}</title></polyline>`;
     const band = w / Math.max(steps - 1, 1);
     rows.forEach((r, t) => {
-      const shown = [...r.keys()].filter(d => r[d] >= MIN).sort((a, b) => r[b] - r[a]);
+      const shown = [...COLOURS.keys()].filter(d => p(r, d) >= MIN).sort((a, b) => p(r, b) - p(r, a));
       s += `<rect data-row="${t + 1}" x="${(+x(t + 1) - band / 2).toFixed(1)}" y="${T}" width="${band.toFixed(1)}"
-        height="${h}" fill="transparent"><title>row ${t + 1}: ${shown.map(d => d + ' at ' + Math.round(100 * r[d]) + '%%').join(', ')}</title></rect>`;
+        height="${h}" fill="transparent"><title>row ${t + 1}: ${shown.map(d => d + ' at ' + Math.round(100 * p(r, d)) + '%%').join(', ')}</title></rect>`;
     });
   }
   return s + '</svg>';
@@ -58,11 +61,13 @@ TEMPLATE = """${(() => {
 
 
 def row_chart_value(rows) -> dict | None:
-    """(T, 10) probabilities after rows 1..T -> the chart's value {"rows": T lists of 10}, rounded
-    to DECIMALS; None -> None (empty axes)."""
+    """(T, 10) probabilities after rows 1..T -> the chart's value: {"rows": T lists of 10, rounded
+    to DECIMALS (NaN as 0), "answer": the likeliest digit after the last row, as the label has it};
+    None -> None (empty axes)."""
     if rows is None:
         return None
-    return {"rows": np.round(np.asarray(rows, dtype=np.float64), DECIMALS).tolist()}
+    rows = np.nan_to_num(np.asarray(rows, dtype=np.float64), nan=0.0, posinf=1.0, neginf=0.0)
+    return {"rows": np.round(rows, DECIMALS).tolist(), "answer": int(rows[-1].argmax())}
 
 
 class RowChart(gr.HTML):
@@ -73,8 +78,9 @@ class RowChart(gr.HTML):
 
     def api_info(self) -> dict:
         return {"type": "object", "description": (
-            'the probability of each digit after rows 1..28: {"rows": [[p0, ..., p9], ...]} '
-            '(28 lists of 10, rounded to 0.001), or null when there is nothing to read')}
+            'the probability of each digit after rows 1..28: {"rows": [[p0, ..., p9], ...], '
+            '"answer": digit} (28 lists of 10, rounded to 0.001; answer: the likeliest digit after '
+            'the last row), or null when there is nothing to read')}
 
     def example_payload(self):
         return None

@@ -5,8 +5,8 @@ once at pen-up; `predict` answers each value with the top-3 label, the 28x28 the
 the probabilities after every row, which the page draws (`RowChart`). Answers for many visitors
 are batched (one model call per model per batch), and an event of a page waits for its previous
 one, so an answer for an older drawing never replaces a newer one. The compare table and "look
-inside" follow a finished drawing, in one event, just after its answer (`settle`). The API
-takes a drawing or a picture.
+inside" follow a finished drawing in one event, about 0.2 s after pen-up and so usually after
+its answer (`settle`). The API takes a drawing or a picture.
 
 Handlers first (module level, the model registry passed in), then `build_sketch_tab`, which
 lays out and wires.

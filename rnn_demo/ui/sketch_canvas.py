@@ -165,8 +165,8 @@ class SketchCanvas(gr.HTML):
     def __init__(self, value=None, *, size: int = SIZE, brush: int = BRUSH, save_labels=(), **kwargs):
         """`save_labels`: a "Save as" button per label under the tools; each fires `save` with it."""
         super().__init__(value=value, html_template=TEMPLATE, css_template=CSS, js_on_load=JS,
-                         size=size, brush=brush, send_every_ms=SEND_EVERY_MS, settle_after_ms=SETTLE_AFTER_MS, save_labels=list(save_labels),
-                         apply_default_css=False, **kwargs)
+                         size=size, brush=brush, send_every_ms=SEND_EVERY_MS, settle_after_ms=SETTLE_AFTER_MS,
+                         save_labels=list(save_labels), apply_default_css=False, **kwargs)
 
     def api_info(self) -> dict:
         return {"type": "object", "description": (
