@@ -42,10 +42,8 @@ TEMPLATE = """${(() => {
          `<text x="${(+lx + 13).toFixed(1)}" y="${H - 5}" fill="currentColor">${d}</text>`;
   });
   if (rows) {
-    const last = rows[rows.length - 1];
-    const answer = Number.isInteger(value.answer) && value.answer >= 0 && value.answer < 10 ? value.answer
-      : [...COLOURS.keys()].reduce((a, d) => p(last, d) > p(last, a) ? d : a, 0);
-    const digits = [...COLOURS.keys()].filter(d => d !== answer).concat([answer]);   // the answer on top
+    const answer = value.answer;                                // the server's, as the label has it
+    const digits = [...COLOURS.keys()].filter(d => d !== answer).concat(COLOURS[answer] ? [answer] : []);   // answer on top
     for (const d of digits)
       s += `<polyline data-digit="${d}" points="${rows.map((r, t) => x(t + 1) + ',' + y(p(r, d))).join(' ')}"
         fill="none" stroke="${COLOURS[d]}" stroke-width="${d === answer ? 3 : 1.6}" stroke-linejoin="round"><title>digit ${d}</title></polyline>`;

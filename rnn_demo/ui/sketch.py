@@ -164,10 +164,9 @@ def compare(registry: ModelRegistry, value) -> list[list]:
 def settled_views(registry: ModelRegistry, drawing, model, open_: bool):
     """A finished drawing -> (the compare table, the "look inside" value or a skip when closed).
 
-    One event for both: each event costs the page a pass over every component's state.
+    One event for both: each event costs the page a pass over every component's state. The
+    canvas fires it only for a drawing that is not live (pen-up, Undo, Clear).
     """
-    if isinstance(drawing, dict) and drawing.get("live"):
-        return gr.skip(), gr.skip()      # the pen is down again: the views follow the next pen-up
     return (pd.DataFrame(compare(registry, drawing), columns=COMPARE_HEADERS),
             look_inside(registry, drawing, model, open_))
 
