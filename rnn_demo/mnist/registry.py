@@ -13,6 +13,7 @@ so a rescan every few seconds reads only new or changed files.
 
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -78,6 +79,9 @@ def _file_key(path: Path):
     return (str(path), st.st_mtime_ns, st.st_size)
 
 
+RECENT_S = 1.0          # seconds a listing serves the answers before the folders are read again
+
+
 class ModelRegistry:
     """Lists and loads models from a checkpoints folder and a runs folder (CPU by default)."""
 
@@ -87,6 +91,7 @@ class ModelRegistry:
         self.device, self.max_models = device, max_models
         self._headers: dict[tuple, dict] = {}          # file key -> {"kind", "metrics", "config"}
         self._models: dict[tuple, RowRNN] = {}
+        self._recent: tuple[float, Listing] | None = None   # (time.monotonic(), scan()) last taken
         self._lock = threading.Lock()   # one registry serves every session's handler threads
 
     def _header(self, path: Path) -> dict:
@@ -133,6 +138,26 @@ class ModelRegistry:
                 warnings.append(warning)
         entries.sort(key=lambda e: -(e.test_acc if e.test_acc is not None else -1.0))
         return Listing(entries, warnings)
+
+    def recent(self, max_age_s: float = RECENT_S) -> Listing:
+        """scan()'s listing, taken again once it is `max_age_s` seconds old.
+
+        For what runs with every drawing: a scan stats every checkpoint and reads every run's
+        record (7% of the server's time when a classroom draws at once).
+        """
+        now = time.monotonic()
+        with self._lock:
+            if self._recent is not None and now - self._recent[0] < max_age_s:
+                return self._recent[1]
+        listing = self.scan()
+        with self._lock:
+            self._recent = (now, listing)
+        return listing
+
+    def choose(self, key: str | None) -> ModelEntry | None:
+        """The entry `key` names (default: the listing's default) from a recent listing, or from a
+        new scan if it has none by that name: a run that completed a moment ago is found at once."""
+        return self.recent().choose(key) or (self.scan().choose(key) if key else None)
 
     def _run_entry(self, run_dir: Path):
         """(entry or None, warning or None) for one training run folder."""

@@ -155,3 +155,15 @@ def test_the_default_is_the_most_accurate_model_that_reads_as_it_goes(tmp_path):
     (tmp_path / "gru.pt").unlink()
     (tmp_path / "lstm.pt").unlink()
     assert ModelRegistry(tmp_path).scan().default.name == "bi"             # none reads as it goes
+
+
+def test_a_recent_listing_is_reused_but_a_new_run_is_found_by_name_at_once(tmp_path):
+    registry = ModelRegistry(tmp_path / "checkpoints", tmp_path / "runs")
+    write_model(tmp_path / "checkpoints" / "rnn.pt", 0.9)
+    listing = registry.recent(max_age_s=60)
+    assert registry.recent(max_age_s=60) is listing           # no second scan within the minute
+    write_run(tmp_path / "runs", "r1", "fresh", test_acc=0.95)
+    assert [e.name for e in registry.recent(max_age_s=60).entries] == ["rnn"]
+    assert registry.choose("fresh").name == "fresh"            # unknown to the listing: scanned again
+    assert [e.name for e in registry.recent(max_age_s=0).entries] == ["fresh", "rnn"]
+    assert registry.choose(None).name == "fresh" and registry.choose("nope") is None
