@@ -105,7 +105,8 @@ def rasterise(value: dict) -> np.ndarray:
             pen.line(xy, fill=fill, width=max(1, round(width)))
         for x, y in xy:                     # round caps and joins: a disc at every point
             pen.ellipse((x - radius, y - radius, x + radius, y + radius), fill=fill)
-    ink = np.asarray(canvas, dtype=np.float32) / 255.0
+    ink = np.asarray(canvas).astype(np.float32)   # via uint8: asarray(dtype=float32) of a PIL image
+    ink /= 255.0                                  # is about 8x slower (0.8 ms at 448x448)
     if not ink.any():
         raise EmptyDrawingError("draw a digit")
     return ink
