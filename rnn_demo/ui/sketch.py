@@ -2,11 +2,13 @@
 
 The canvas (`SketchCanvas`) sends its strokes about ten times a second while the pen moves and
 once at pen-up; `predict` answers each value with the top-3 label, the 28x28 the model saw and
-the probabilities after every row, which the page draws (`RowChart`). Answers for many visitors
-are batched (one model call per model per batch), and an event of a page waits for its previous
-one, so an answer for an older drawing never replaces a newer one. The compare table and "look
-inside" follow a finished drawing in one event, about 0.2 s after pen-up and so usually after
-its answer (`settle`). The API takes a drawing or a picture.
+the probabilities after every row, which the page draws (`RowChart`). The page asks with direct
+calls that skip Gradio's queue (one request, one response), batched on the server across
+visitors (`DynamicBatcher`); API clients' `/predict` goes through the queue, which batches it
+too. A page's call waits for its previous one, so an answer for an older drawing never replaces
+a newer one. The compare table and "look inside" follow a finished drawing in one event, about
+0.2 s after pen-up and so usually after its answer (`settle`). The API takes a drawing or a
+picture.
 
 Handlers first (module level, the model registry passed in), then `build_sketch_tab`, which
 lays out and wires.
@@ -31,6 +33,7 @@ from ..mnist.registry import Listing, ModelRegistry
 from ..mnist.runs import RunManager
 from ..mnist.strokes import StrokesError
 from .drawings import digit_from_value, version_of
+from .dynamic_batching import DynamicBatcher
 from .inside_view import RowInspector
 from .my_digits import build_my_digits
 from .row_chart import RowChart, row_chart_value
@@ -74,7 +77,6 @@ def predict(registry: ModelRegistry, drawings: list, models: list) -> tuple[list
     """
     answers: list = [None] * len(drawings)
     groups: dict[str, list] = {}
-    listing = registry.scan()
     for i, (value, key) in enumerate(zip(drawings, models)):
         version = version_of(value)
         try:
@@ -85,7 +87,7 @@ def predict(registry: ModelRegistry, drawings: list, models: list) -> tuple[list
         except (StrokesError, ImageError) as e:
             answers[i] = _message(str(e), version)
             continue
-        entry = listing.choose(key)
+        entry = registry.choose(key)
         if entry is None:
             answers[i] = _message(f"unknown model {key!r}: pick one from the list" if key
                                   else "no model available: train one first", version)
@@ -117,7 +119,7 @@ def look_inside(registry: ModelRegistry, drawing, model, open_: bool = True):
         return {"message": "Draw a digit to look inside."}
     except (StrokesError, ImageError) as e:
         return {"message": str(e)}
-    entry = registry.scan().choose(model)
+    entry = registry.choose(model)
     if entry is None:
         return {"message": f"unknown model {model!r}: pick one from the list"}
     try:
@@ -151,7 +153,7 @@ def compare(registry: ModelRegistry, value) -> list[list]:
     except (EmptyDrawingError, StrokesError, ImageError):
         return []
     out = []
-    for entry in registry.scan().entries:
+    for entry in registry.recent().entries:
         try:
             probs = predict_probabilities(registry.model(entry.path), digit)[0]
         except CheckpointError:
@@ -304,12 +306,22 @@ def build_sketch_tab(checkpoints: Path, runs: Path, secret: str, tab=None, manag
     answer = [label, seen, rows_plot, rows_note]
     inside_io = dict(inputs=[sketch, model_dd, inside_open], outputs=[inside], show_progress="hidden",
                      trigger_mode="always_last")
+    batcher = DynamicBatcher(bind(predict, registry), MAX_BATCH)
+
+    async def answer_drawing(drawing, model):
+        return await batcher(drawing, model)
+
+    # The page's answers skip the queue: one request and its response (see dynamic_batching.py).
     # always_last: a page has one answer on its way at most, and the next waits for it (Gradio's
     # page applies the answers of events in flight together in any order: an older drawing's
     # answer would land last). The pen-up drawing may so wait behind the last live one.
-    sketch.change(bind(predict, registry), [sketch, model_dd], answer, api_name="predict",
-                  batch=True, max_batch_size=MAX_BATCH, trigger_mode="always_last",
-                  show_progress="hidden", concurrency_limit=1, concurrency_id="sketch-answer")
+    page_answer = dict(inputs=[sketch, model_dd], outputs=answer, queue=False, trigger_mode="always_last",
+                       api_visibility="private", show_progress="hidden")
+    sketch.change(answer_drawing, **page_answer)
+    # API clients (gradio_client joins the queue whatever the event says) get the queue's own
+    # batching; the page never fires `submit`, so this listener is the API's alone.
+    sketch.submit(bind(predict, registry), [sketch, model_dd], answer, api_name="predict",
+                  batch=True, max_batch_size=MAX_BATCH, concurrency_limit=1, concurrency_id="sketch-answer")
     # The answer follows the pen; the other views follow each finished drawing (see SketchCanvas).
     sketch.settle(bind(settled_views, registry), [sketch, model_dd, inside_open], [compare_df, inside],
                   api_visibility="private", show_progress="hidden", trigger_mode="always_last")
@@ -333,10 +345,8 @@ def build_sketch_tab(checkpoints: Path, runs: Path, secret: str, tab=None, manag
     inspect.__doc__ = inspect_api.__doc__
     gr.api(inspect, api_name="inspect")
     gr.api(compare_api, api_name="compare")
-    model_dd.change(bind(predict, registry), [sketch, model_dd], answer, batch=True,
-                    max_batch_size=MAX_BATCH, api_visibility="private", show_progress="hidden",
-                    concurrency_id="sketch-answer").then(
-        bind(look_inside, registry), api_visibility="private", **inside_io)
+    model_dd.change(answer_drawing, **page_answer).then(bind(look_inside, registry), api_visibility="private",
+                                                        **inside_io)
     upload.change(bind(predict_files, registry), [upload, model_dd], [gallery], api_name="predict_files")
     refresh_io = dict(inputs=[model_dd, known], outputs=[model_dd, known, warnings_md],
                       api_visibility="private", show_progress="hidden")

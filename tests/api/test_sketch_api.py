@@ -166,3 +166,35 @@ def test_api_predict_files_refuses_a_non_image_file_type_clearly(client, tmp_pat
 
 
 
+
+
+def test_the_pages_direct_calls_answer_like_predict_each_with_its_own_drawing(client, app_url):
+    """The page skips the queue (one request, one response); calls that arrive together are
+    batched on the server, and each still gets the answer to its own drawing."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    from rnn_demo.bench.classroom import Page, page_answer_fn
+
+    fn_index = page_answer_fn(client.config)
+    dependency = client.config["dependencies"][fn_index]
+    assert dependency["queue"] is False and dependency["api_visibility"] == "private"
+    drawings = [strokes(ONE, version=i) if i % 2 else strokes(SEVEN, version=i) for i in range(12)]
+    pages = [Page(app_url, fn_index, f"direct-{i}") for i in range(len(drawings))]
+    try:
+        with ThreadPoolExecutor(len(pages)) as pool:
+            labels = list(pool.map(lambda pd: pd[0](pd[1]), zip(pages, drawings)))
+    finally:
+        for page in pages:
+            page.http.close()
+    assert [top(label) for label in labels] == ["7", "1"] * 6
+    expected = client.predict(strokes(SEVEN), None, api_name="/predict")[0]
+    assert [c["label"] for c in labels[0]["confidences"]] == [c["label"] for c in expected["confidences"]]
+    assert [c["confidence"] for c in labels[0]["confidences"]] == pytest.approx(   # batched vs alone
+        [c["confidence"] for c in expected["confidences"]], abs=1e-5)
+    # A drawing that cannot be read gets its message, as /predict gives it.
+    bad = httpx.post(app_url.rstrip("/") + "/gradio_api/run/predict", timeout=30, json={
+        "data": [{"width": 0, "height": 448, "strokes": []}, None], "fn_index": fn_index,
+        "session_hash": "direct-bad"}).json()["data"][0]
+    assert top(bad) == "the drawing's width must be between 1 and 4096, got 0", bad

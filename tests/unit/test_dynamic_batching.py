@@ -1,0 +1,56 @@
+"""DynamicBatcher: calls waiting together share one batch, each gets its own answer, errors stay in their batch."""
+
+import asyncio
+import threading
+
+import pytest
+
+from rnn_demo.ui.dynamic_batching import DynamicBatcher
+
+
+def test_calls_that_wait_together_share_batches_and_each_gets_its_own_answer():
+    seen, running, overlap = [], [0], [False]
+    lock = threading.Lock()
+
+    def double(xs, tags):
+        with lock:
+            running[0] += 1
+            overlap[0] |= running[0] > 1
+        seen.append(list(xs))
+        with lock:
+            running[0] -= 1
+        return [2 * x for x in xs], [f"{t}!" for t in tags]
+
+    batcher = DynamicBatcher(double, max_batch=4)
+
+    async def main():
+        return await asyncio.gather(*(batcher(i, str(i)) for i in range(10)))
+
+    answers = asyncio.run(main())
+    assert answers == [(2 * i, f"{i}!") for i in range(10)]
+    assert [len(b) for b in seen] == [4, 4, 2]        # all ten were waiting when the first batch ran
+    assert sorted(x for b in seen for x in b) == list(range(10))
+    assert not overlap[0]                            # one batch at a time
+    assert batcher.batch_sizes == {4: 2, 2: 1}
+
+
+def test_an_error_reaches_every_call_of_its_batch_and_the_next_batch_still_runs():
+    def fail_on_negative(xs):
+        if any(x < 0 for x in xs):
+            raise ValueError("negative")
+        return ([x + 1 for x in xs],)
+
+    batcher = DynamicBatcher(fail_on_negative, max_batch=2)
+
+    async def main():
+        first = await asyncio.gather(batcher(1), batcher(-1), batcher(2), return_exceptions=True)
+        return first, await batcher(5)
+
+    first, later = asyncio.run(main())
+    assert [type(a) for a in first[:2]] == [ValueError, ValueError]    # the batch [1, -1]
+    assert first[2] == (3,) and later == (6,)
+
+
+def test_max_batch_must_be_positive():
+    with pytest.raises(ValueError, match="at least 1"):
+        DynamicBatcher(lambda xs: (xs,), max_batch=0)
