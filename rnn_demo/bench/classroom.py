@@ -1,40 +1,60 @@
-"""A classroom on one server: N gradio_client users send drawings to /predict at the same time.
+"""A classroom on one server: N users send drawings at the same time, as API clients and as pages.
 
     python -m rnn_demo.bench sketch --users 50 [--drawings 4]
 
-Serves the app and connects N clients, then two rounds, all users at once: each user's first
-drawing, which also opens its Gradio session (as a page does when it loads), then the timed
-round, where every user sends its drawings one after another. Prints errors, the latency of an
-answer (p50, p95, max) and answers per second (target for 50 users x 4 drawings: 0 errors,
-p95 <= 1 s, at least 35 answers a second).
+Serves the app, then two kinds of users, all N at once, in two rounds each: each user's first
+drawing, which also opens its Gradio session (as a page does when it loads), then the timed round,
+where every user sends its drawings one after another.
+
+- `gradio_client` users call `/predict`; they join Gradio's queue, which batches their drawings
+  (target for 50 users x 4 drawings: 0 errors, p95 <= 1 s, at least 35 answers a second).
+- Pages: what the Sketch tab's page sends, a direct call of its answer event (`queue=False`, one
+  HTTP request and its response; batched on the server by `rnn_demo.ui.dynamic_batching`), over
+  one kept-alive connection per page, as a browser does.
+
+Prints errors, the latency of an answer (p50, p95, max), answers per second and, where /proc
+exists, the server's CPU time per answer. The users run in this process, on the same cores as the
+server; their own CPU time per answer is printed too.
 
 The clients share one SSL context. gradio_client opens an httpx client for each request, and
 each builds a default SSL context that loads the CA bundle even for http:// (about 20 ms of CPU):
 that was most of the clients' CPU, on the two cores the server needs (11 answers a second).
 """
 
+import os
 import ssl
 import threading
 import time
+from pathlib import Path
 
+import httpx
 import numpy as np
 
 from .harness import serve_app
 from .pen_digits import as_canvas_value, pen_digits
 
 
-def _round(clients, drawings_per_user: int, drawings: list) -> tuple[list, list, float]:
-    """Every client sends its drawings one after another, all clients at once -> (latencies s, errors, wall s)."""
-    latencies, errors, lock = [], [], threading.Lock()
-    start = threading.Barrier(len(clients) + 1)
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of process `pid` so far; None without /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
-    def user(i, client):
+
+def _round(users: list, drawings_per_user: int, drawings: list, server_pid: int) -> dict:
+    """Every user (a callable: drawing -> label) sends its drawings one after another, all at once."""
+    latencies, errors, lock = [], [], threading.Lock()
+    start = threading.Barrier(len(users) + 1)
+
+    def user(i, send):
         start.wait()
         for j in range(drawings_per_user):
             drawing = drawings[(i * drawings_per_user + j) % len(drawings)]
             t0 = time.perf_counter()
             try:
-                label = client.predict(drawing, None, api_name="/predict")[0]
+                label = send(drawing)
                 assert label.get("confidences"), f"no prediction: {label}"
             except Exception as e:        # noqa: BLE001 - every failure is counted and shown
                 with lock:
@@ -43,26 +63,54 @@ def _round(clients, drawings_per_user: int, drawings: list) -> tuple[list, list,
             with lock:
                 latencies.append(time.perf_counter() - t0)
 
-    threads = [threading.Thread(target=user, args=(i, c)) for i, c in enumerate(clients)]
+    threads = [threading.Thread(target=user, args=(i, send)) for i, send in enumerate(users)]
     for t in threads:
         t.start()
+    server0, own0 = _cpu_seconds(server_pid), time.process_time()
     start.wait()
     t0 = time.perf_counter()
     for t in threads:
         t.join()
-    return latencies, errors, time.perf_counter() - t0
+    wall = time.perf_counter() - t0
+    server1, own1 = _cpu_seconds(server_pid), time.process_time()
+    return {"latencies": latencies, "errors": errors, "wall": wall, "total": len(users) * drawings_per_user,
+            "server_cpu": None if server0 is None else server1 - server0, "users_cpu": own1 - own0}
 
 
-def _report(what: str, latencies: list, errors: list, total: int, wall: float, targets: bool) -> None:
+def _report(what: str, result: dict, targets: bool) -> None:
+    latencies, errors = result["latencies"], result["errors"]
     print(what)
-    print(f"  errors: {len(errors)} of {total}" + (f" (first: {errors[0]})" if errors else ""))
+    print(f"  errors: {len(errors)} of {result['total']}" + (f" (first: {errors[0]})" if errors else ""))
     if not latencies:
         print("  no answers")
         return
     print(f"  latency: p50 {np.percentile(latencies, 50):.2f} s, p95 {np.percentile(latencies, 95):.2f} s, "
           f"max {max(latencies, default=float('nan')):.2f} s" + (" (target: p95 <= 1 s)" if targets else ""))
-    print(f"  throughput: {len(latencies) / wall:.1f} answers per second over {wall:.1f} s"
+    print(f"  throughput: {len(latencies) / result['wall']:.1f} answers per second over {result['wall']:.1f} s"
           + (" (target: >= 35)" if targets else ""))
+    cpu = f"server {1000 * result['server_cpu'] / len(latencies):.1f} ms, " if result["server_cpu"] is not None else ""
+    print(f"  CPU per answer: {cpu}users {1000 * result['users_cpu'] / len(latencies):.1f} ms")
+
+
+def page_answer_fn(config: dict) -> int:
+    """The fn_index of the Sketch tab's answer event, the one its page calls directly (`queue=False`)."""
+    canvas = next(c["id"] for c in config["components"] if c.get("props", {}).get("elem_id") == "sketchpad")
+    return next(i for i, d in enumerate(config["dependencies"])
+                if [canvas, "change"] in [list(t) for t in d["targets"]] and d.get("queue") is False)
+
+
+class Page:
+    """One browser tab's answers: direct calls of the answer event over a kept-alive connection."""
+
+    def __init__(self, url: str, fn_index: int, session_hash: str):
+        self.http = httpx.Client(base_url=url, timeout=60)
+        self.fn_index, self.session_hash = fn_index, session_hash
+
+    def __call__(self, drawing: dict) -> dict:
+        response = self.http.post("gradio_api/run/predict", json={
+            "data": [drawing, None], "fn_index": self.fn_index, "session_hash": self.session_hash})
+        response.raise_for_status()
+        return response.json()["data"][0]
 
 
 def run(args) -> int:
@@ -72,14 +120,28 @@ def run(args) -> int:
     # Shared: see the module's docstring. gradio_client's ssl_verify is typed bool, but every
     # request passes it to httpx as `verify`, which takes an SSLContext.
     context = ssl.create_default_context()
+    results = []
     with serve_app() as server:
+        pid = server.process.pid
         clients = [Client(server.url, verbose=False, ssl_verify=context) for _ in range(args.users)]
-        clients[0].predict(drawings[0], None, api_name="/predict")          # warm-up: load the model
-        first = _round(clients[1:], 1, drawings) if args.users > 1 else None
-        timed = _round(clients, args.drawings, drawings)
-    if first:
-        _report(f"{args.users - 1} users' first drawing, all at once (each opens a Gradio session)",
-                *first[:2], args.users - 1, first[2], targets=False)
-    _report(f"{args.users} users x {args.drawings} drawings on /predict (default model), all at once",
-            *timed[:2], args.users * args.drawings, timed[2], targets=True)
+        send = [lambda d, c=c: c.predict(d, None, api_name="/predict")[0] for c in clients]
+        send[0](drawings[0])                                       # warm-up: load the model
+        if args.users > 1:
+            results.append(("first", "gradio_client", _round(send[1:], 1, drawings, pid)))
+        results.append(("timed", "gradio_client", _round(send, args.drawings, drawings, pid)))
+        fn_index = page_answer_fn(clients[0].config)
+        pages = [Page(server.url, fn_index, f"bench-page-{i}") for i in range(args.users)]
+        results.append(("first", "pages", _round(pages, 1, drawings, pid)))
+        results.append(("timed", "pages", _round(pages, args.drawings, drawings, pid)))
+        for page in pages:
+            page.http.close()
+    for kind, who, result in results:
+        n = args.users - 1 if (kind, who) == ("first", "gradio_client") else args.users
+        users = f"{n} gradio_client users" if who == "gradio_client" else f"{n} pages"
+        if kind == "first":
+            _report(f"{users}' first drawing, all at once (each opens a Gradio session)", result, targets=False)
+        else:
+            how = "on /predict" if who == "gradio_client" else "as the page sends them (direct calls)"
+            _report(f"{users} x {args.drawings} drawings {how}, default model, all at once", result,
+                    targets=who == "gradio_client")
     return 0

@@ -1,8 +1,8 @@
-"""Latency of the Sketch tab: in process, through a browser's pen, and for a classroom of API users.
+"""Latency of the Sketch tab: in process, through a browser's pen, and for a classroom of users.
 
     python -m rnn_demo.bench sketch [--model best] [--repeats 50]     # the server's work, in process
     python -m rnn_demo.bench sketch --browser [--digits 40]           # pen-up -> settled label
-    python -m rnn_demo.bench sketch --users 50 [--drawings 4]         # concurrent gradio_client users
+    python -m rnn_demo.bench sketch --users 50 [--drawings 4]         # concurrent API users, then pages
 
 In process it times what one answer costs the server: a drawing's strokes -> 28x28 -> the model's
 prediction and its row-by-row probabilities -> the answer's views (target: median <= 15 ms with
@@ -50,7 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     mode.add_argument("--browser", action="store_true",
                       help="headless Chromium draws digits with the mouse; pen-up -> settled label")
     mode.add_argument("--users", type=int, default=0, metavar="N",
-                      help="N concurrent gradio_client users send drawings")
+                      help="N concurrent gradio_client users send drawings, then N pages")
     parser.add_argument("--digits", type=int, default=40, help="--browser: digits to draw (default: 40)")
     parser.add_argument("--drawings", type=int, default=4, help="--users: drawings per user (default: 4)")
 
