@@ -7,12 +7,19 @@ by side in the server's threads, so many pages at once would run many small mode
 side, each competing for the same two cores (50 pages: 58 answers a second and p95 1.37 s that
 way, 113 and 0.55 s batched). `DynamicBatcher` runs one batch at a time in a worker thread; the calls that
 arrive meanwhile wait on the event loop, holding no thread, and go together in the next batch
-(up to `max_batch`), as Gradio's queue does for `batch=True` events.
+(up to `max_batch`), as Gradio's queue does for `batch=True` events. The calls that skip the
+queue also skip its limits, so the batcher has its own: at most `max_per_key` calls waiting per
+key (the page's session: a page has one on its way at a time) and `max_waiting` in all; a call
+beyond them raises `Busy` at once.
 """
 
 import asyncio
 from collections import Counter
 from collections.abc import Callable, Sequence
+
+
+class Busy(RuntimeError):
+    """Too many calls waiting: for this key, or in all."""
 
 
 class DynamicBatcher:
@@ -24,20 +31,34 @@ class DynamicBatcher:
     One batcher belongs to one event loop (the server's).
     """
 
-    def __init__(self, fn: Callable[..., Sequence[list]], max_batch: int = 16):
-        if max_batch < 1:
-            raise ValueError(f"max_batch must be at least 1, got {max_batch}")
-        self.fn, self.max_batch = fn, max_batch
+    def __init__(self, fn: Callable[..., Sequence[list]], max_batch: int = 16, max_waiting: int = 256,
+                 max_per_key: int = 4):
+        if min(max_batch, max_waiting, max_per_key) < 1:
+            raise ValueError(f"max_batch, max_waiting and max_per_key must be at least 1, got "
+                             f"{max_batch}, {max_waiting}, {max_per_key}")
+        self.fn, self.max_batch, self.max_waiting, self.max_per_key = fn, max_batch, max_waiting, max_per_key
         self._waiting: list[tuple[tuple, asyncio.Future]] = []
+        self._per_key: Counter = Counter()              # calls not yet answered, by key
         self._running: asyncio.Task | None = None
         self.batch_sizes: Counter[int] = Counter()    # batches run so far, by size
 
-    async def __call__(self, *args):
+    async def __call__(self, *args, key=None):
+        """One call's answer; `key` (e.g. a session) counts against `max_per_key`. Raises Busy."""
+        if len(self._waiting) >= self.max_waiting:
+            raise Busy(f"{len(self._waiting)} drawings are waiting already")
+        if key is not None and self._per_key[key] >= self.max_per_key:
+            raise Busy(f"{self._per_key[key]} drawings of this page are waiting already")
         answer = asyncio.get_running_loop().create_future()
         self._waiting.append((args, answer))
         if self._running is None or self._running.done():
             self._running = asyncio.create_task(self._drain())
-        return await answer
+        self._per_key[key] += 1
+        try:
+            return await answer
+        finally:
+            self._per_key[key] -= 1
+            if self._per_key[key] <= 0:
+                del self._per_key[key]
 
     async def _drain(self) -> None:
         while self._waiting:

@@ -33,7 +33,7 @@ from ..mnist.registry import Listing, ModelRegistry
 from ..mnist.runs import RunManager
 from ..mnist.strokes import StrokesError
 from .drawings import digit_from_value, version_of
-from .dynamic_batching import DynamicBatcher
+from .dynamic_batching import Busy, DynamicBatcher
 from .inside_view import RowInspector
 from .my_digits import build_my_digits
 from .row_chart import RowChart, row_chart_value
@@ -308,8 +308,11 @@ def build_sketch_tab(checkpoints: Path, runs: Path, secret: str, tab=None, manag
                      trigger_mode="always_last")
     batcher = DynamicBatcher(bind(predict, registry), MAX_BATCH)
 
-    async def answer_drawing(drawing, model):
-        return await batcher(drawing, model)
+    async def answer_drawing(drawing, model, request: gr.Request):
+        try:
+            return await batcher(drawing, model, key=request.session_hash)
+        except Busy:
+            return _message("the server is busy: draw again in a moment", version_of(drawing))
 
     # The page's answers skip the queue: one request and its response (see dynamic_batching.py).
     # always_last: a page has one answer on its way at most, and the next waits for it (Gradio's

@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from rnn_demo.ui.dynamic_batching import DynamicBatcher
+from rnn_demo.ui.dynamic_batching import Busy, DynamicBatcher
 
 
 def test_calls_that_wait_together_share_batches_and_each_gets_its_own_answer():
@@ -51,6 +51,21 @@ def test_an_error_reaches_every_call_of_its_batch_and_the_next_batch_still_runs(
     assert first[2] == (3,) and later == (6,)
 
 
-def test_max_batch_must_be_positive():
-    with pytest.raises(ValueError, match="at least 1"):
-        DynamicBatcher(lambda xs: (xs,), max_batch=0)
+def test_a_page_may_have_few_calls_waiting_and_the_server_a_bounded_number():
+    batcher = DynamicBatcher(lambda xs: (xs,), max_batch=2, max_waiting=5, max_per_key=2)
+
+    async def main():
+        calls = [batcher(i, key="page-a") for i in range(3)] + [batcher(i, key=f"page-{i}") for i in range(4)]
+        results = await asyncio.gather(*calls, return_exceptions=True)
+        return results, await batcher(9, key="page-a")    # answered calls no longer count
+
+    results, later = asyncio.run(main())
+    assert results[:2] == [(0,), (1,)] and isinstance(results[2], Busy)       # page-a's third
+    assert results[3:6] == [(0,), (1,), (2,)] and isinstance(results[6], Busy)  # the sixth waiting
+    assert later == (9,)
+
+
+def test_limits_must_be_positive():
+    for limits in ({"max_batch": 0}, {"max_waiting": 0}, {"max_per_key": 0}):
+        with pytest.raises(ValueError, match="at least 1"):
+            DynamicBatcher(lambda xs: (xs,), **limits)
