@@ -2,18 +2,19 @@
 
 The Sketch tab's page asks for its answers with direct calls (`queue=False`): one HTTP request
 and its response, instead of the queue's join, event stream and status messages (pen-up to label
-p50 35-40 ms instead of 146-163 ms on a 2-core machine, docs/benchmarks.md). Direct calls run side
+p50 34-39 ms instead of 146-163 ms on a 2-core machine, docs/benchmarks.md). Direct calls run side
 by side in the server's threads, so many pages at once would run many small model calls side by
 side, each competing for the same two cores (50 pages: 58 answers a second and p95 1.37 s that
-way, 113 and 0.55 s batched). `DynamicBatcher` runs one batch at a time in a worker thread; the calls that
-arrive meanwhile wait on the event loop, holding no thread, and go together in the next batch
-(up to `max_batch`), as Gradio's queue does for `batch=True` events. The calls that skip the
+way, 113 and 0.55 s batched). `DynamicBatcher` runs one batch at a time in a worker thread; the
+calls that arrive meanwhile wait on the event loop, holding no thread, and go together in the
+next batch (up to `max_batch`), as Gradio's queue does for `batch=True` events. The calls that skip the
 queue also skip its limits, so the batcher has its own: at most `max_per_key` calls waiting per
-key (the page's session: a page has one on its way at a time) and `max_waiting` in all; a call
-beyond them raises `Busy` at once.
+key (a page's session: a page has one or two on their way, its drawing's and its model
+change's) and `max_waiting` in all; a call beyond them raises `Busy` at once.
 """
 
 import asyncio
+import contextvars
 from collections import Counter
 from collections.abc import Callable, Sequence
 
@@ -27,8 +28,9 @@ class DynamicBatcher:
 
     `fn` takes a list per argument (the batch, in order) and returns a list per output, as a
     Gradio `batch=True` function does; a call gets its own item of each output, as a tuple. If
-    `fn` raises, every call in that batch raises the same error; later batches still run.
-    One batcher belongs to one event loop (the server's).
+    `fn` fails on a batch, each of its calls is run again alone, so one bad input fails only its
+    own call (which raises the error); later batches still run. A call cancelled while it waits
+    (its page went away) is dropped from the batch. One batcher serves one event loop at a time.
     """
 
     def __init__(self, fn: Callable[..., Sequence[list]], max_batch: int = 16, max_waiting: int = 256,
@@ -38,7 +40,7 @@ class DynamicBatcher:
                              f"{max_batch}, {max_waiting}, {max_per_key}")
         self.fn, self.max_batch, self.max_waiting, self.max_per_key = fn, max_batch, max_waiting, max_per_key
         self._waiting: list[tuple[tuple, asyncio.Future]] = []
-        self._per_key: Counter = Counter()              # calls not yet answered, by key
+        self._per_key: Counter = Counter()              # calls not yet answered (waiting or running), by key
         self._running: asyncio.Task | None = None
         self.batch_sizes: Counter[int] = Counter()    # batches run so far, by size
 
@@ -48,10 +50,12 @@ class DynamicBatcher:
             raise Busy(f"{len(self._waiting)} drawings are waiting already")
         if key is not None and self._per_key[key] >= self.max_per_key:
             raise Busy(f"{self._per_key[key]} drawings of this page are waiting already")
-        answer = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        answer = loop.create_future()
         self._waiting.append((args, answer))
-        if self._running is None or self._running.done():
-            self._running = asyncio.create_task(self._drain())
+        if self._running is None or self._running.done() or self._running.get_loop() is not loop:
+            # A fresh context: the drain outlives this call, and must not carry its request along.
+            self._running = loop.create_task(self._drain(), context=contextvars.Context())
         self._per_key[key] += 1
         try:
             return await answer
@@ -61,17 +65,44 @@ class DynamicBatcher:
                 del self._per_key[key]
 
     async def _drain(self) -> None:
-        while self._waiting:
-            batch, self._waiting = self._waiting[:self.max_batch], self._waiting[self.max_batch:]
-            self.batch_sizes[len(batch)] += 1
-            columns = [list(column) for column in zip(*(args for args, _ in batch))]
-            try:
-                outputs = await asyncio.to_thread(self.fn, *columns)
-            except Exception as error:          # noqa: BLE001 - handed to each caller, who raises it
-                for _, answer in batch:
-                    if not answer.done():
-                        answer.set_exception(error)
-                continue
-            for i, (_, answer) in enumerate(batch):
-                if not answer.done():           # a caller that gave up (cancelled) wants nothing
-                    answer.set_result(tuple(output[i] for output in outputs))
+        batch: list = []
+        try:
+            while self._waiting:
+                live = [call for call in self._waiting if not call[1].done()]    # drop cancelled calls
+                batch, self._waiting = live[:self.max_batch], live[self.max_batch:]
+                if not batch:
+                    continue
+                self.batch_sizes[len(batch)] += 1
+                if len(batch) > 1:
+                    try:
+                        answers = await self._run(batch)
+                    except Exception:           # noqa: BLE001 - find the call that failed: each alone
+                        answers = None
+                    if answers is not None:
+                        for (_, answer), result in zip(batch, answers):
+                            if not answer.done():
+                                answer.set_result(result)
+                        continue
+                for call in batch:
+                    if call[1].done():
+                        continue
+                    try:
+                        result = (await self._run([call]))[0]
+                    except Exception as error:  # noqa: BLE001 - handed to its caller, who raises it
+                        if not call[1].done():
+                            call[1].set_exception(error)
+                        continue
+                    if not call[1].done():
+                        call[1].set_result(result)
+        finally:                                # never leave a caller waiting for an answer
+            for _, answer in batch + self._waiting:
+                if not answer.done():
+                    answer.set_exception(RuntimeError("the batch could not be answered"))
+
+    async def _run(self, batch: list) -> list[tuple]:
+        """fn on `batch` -> one tuple of outputs per call; ValueError if fn's lists do not fit."""
+        columns = [list(column) for column in zip(*(args for args, _ in batch))]
+        outputs = [list(output) for output in await asyncio.to_thread(self.fn, *columns)]
+        if any(len(output) != len(batch) for output in outputs):
+            raise ValueError(f"{self.fn!r} gave {[len(o) for o in outputs]} answers for {len(batch)} calls")
+        return [tuple(output[i] for output in outputs) for i in range(len(batch))]

@@ -77,6 +77,7 @@ def predict(registry: ModelRegistry, drawings: list, models: list) -> tuple[list
     """
     answers: list = [None] * len(drawings)
     groups: dict[str, list] = {}
+    chosen: dict = {}                          # model key -> entry: one lookup per key and batch
     for i, (value, key) in enumerate(zip(drawings, models)):
         version = version_of(value)
         try:
@@ -87,7 +88,9 @@ def predict(registry: ModelRegistry, drawings: list, models: list) -> tuple[list
         except (StrokesError, ImageError) as e:
             answers[i] = _message(str(e), version)
             continue
-        entry = registry.choose(key)
+        if key not in chosen:
+            chosen[key] = registry.choose(key)
+        entry = chosen[key]
         if entry is None:
             answers[i] = _message(f"unknown model {key!r}: pick one from the list" if key
                                   else "no model available: train one first", version)
@@ -310,7 +313,7 @@ def build_sketch_tab(checkpoints: Path, runs: Path, secret: str, tab=None, manag
 
     async def answer_drawing(drawing, model, request: gr.Request):
         try:
-            return await batcher(drawing, model, key=request.session_hash)
+            return await batcher(drawing, model, key=getattr(request, "session_hash", None))
         except Busy:
             return _message("the server is busy: draw again in a moment", version_of(drawing))
 
