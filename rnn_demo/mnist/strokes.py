@@ -26,6 +26,10 @@ MAX_POINTS = 20_000          # all strokes together; a quick digit has about 100
 MAX_STROKES = 1_000
 MAX_SIDE = 4096              # canvas pixels per side
 MAX_BRUSH = 512.0
+# The longer side strokes are drawn at to be read: the digit ends in a 20 px box, so 224 px
+# oversample it about 8x. Reading the Sketch canvas (448 px) this way takes 0.9 ms instead of 1.4
+# with the same answers (200 drawn digits), and a 4096 px canvas 1.3 ms instead of 175.
+READ_SIDE = 224
 
 
 class StrokesError(ValueError):
@@ -56,7 +60,7 @@ def check_strokes(value: dict) -> dict:
     width = _number(value.get("width"), "width", 1, MAX_SIDE)
     height = _number(value.get("height"), "height", 1, MAX_SIDE)
     brush = _number(value.get("brush", max(width, height) / 16), "brush width", 0.5, MAX_BRUSH)
-    eraser = _number(value.get("eraser", 2 * brush), "eraser width", 0.5, MAX_BRUSH)
+    eraser = _number(value.get("eraser", min(2 * brush, MAX_BRUSH)), "eraser width", 0.5, MAX_BRUSH)
     raw = value["strokes"]
     if not isinstance(raw, list):
         raise StrokesError("the drawing's strokes must be a list")
@@ -85,22 +89,24 @@ def check_strokes(value: dict) -> dict:
     return {"width": width, "height": height, "brush": brush, "eraser": eraser, "strokes": strokes}
 
 
-def rasterise(value: dict) -> np.ndarray:
+def rasterise(value: dict, max_side: int | None = None) -> np.ndarray:
     """(H, W) float32 ink in [0, 1]: the strokes replayed in order with round caps and joins.
 
-    H and W are the canvas size rounded to whole pixels. Parts of strokes outside the canvas
-    are cut off. Raises StrokesError (malformed) or EmptyDrawingError (no ink left).
+    H and W are the canvas size rounded to whole pixels, or, with `max_side`, scaled down (points
+    and pen widths alike) so the longer side is at most `max_side`. Parts of strokes outside the
+    canvas are cut off. Raises StrokesError (malformed) or EmptyDrawingError (no ink left).
     """
     drawing = check_strokes(value)
-    size = (round(drawing["width"]), round(drawing["height"]))
+    scale = min(1.0, max_side / max(drawing["width"], drawing["height"])) if max_side else 1.0
+    size = (max(1, round(drawing["width"] * scale)), max(1, round(drawing["height"] * scale)))
     canvas = Image.new("L", size, 0)
     pen = ImageDraw.Draw(canvas)
     for points, erase in drawing["strokes"]:
         if not len(points):
             continue
-        width = drawing["eraser"] if erase else drawing["brush"]
+        width = (drawing["eraser"] if erase else drawing["brush"]) * scale
         fill, radius = (0 if erase else 255), width / 2
-        xy = [tuple(p) for p in points.tolist()]
+        xy = [tuple(p) for p in (points * scale).tolist()]
         if len(xy) > 1:
             pen.line(xy, fill=fill, width=max(1, round(width)))
         for x, y in xy:                     # round caps and joins: a disc at every point

@@ -8,7 +8,7 @@ nested lists, or a Sketchpad/ImageEditor value {"background", "layers", "composi
 import numpy as np
 
 from ..mnist.preprocess import EmptyDrawingError, ImageError, preprocess_sketch, preprocess_upload, to_mnist
-from ..mnist.strokes import is_strokes, rasterise
+from ..mnist.strokes import READ_SIDE, is_strokes, rasterise
 from .sketch_views import DRAW_A_DIGIT
 
 FILE_DATA = "gradio.FileData"
@@ -43,7 +43,7 @@ def digit_from_value(value) -> np.ndarray:
     if value is None:
         raise EmptyDrawingError(DRAW_A_DIGIT)
     if is_strokes(value):
-        return to_mnist(rasterise(value))
+        return to_mnist(rasterise(value, max_side=READ_SIDE))
     if _is_file(value):
         return preprocess_upload(value["path"])
     if isinstance(value, dict) and {"background", "layers", "composite"} & set(value):

@@ -83,3 +83,18 @@ def test_a_drawing_without_a_brush_width_gets_one_in_proportion_to_the_canvas():
     del value["brush"]
     ink = rasterise(value)                                  # 448 / 16 = 28 px
     assert ink[:, 224].sum() == pytest.approx(28, abs=2)
+
+
+def test_reading_draws_at_most_read_side_pixels_a_side_and_a_big_canvas_reads_like_a_small_one():
+    from rnn_demo.mnist.strokes import READ_SIDE
+    from rnn_demo.ui.drawings import digit_from_value
+
+    assert rasterise(drawing(SEVEN, size=448), max_side=READ_SIDE).shape == (READ_SIDE, READ_SIDE)
+    wide = {**drawing(SEVEN), "width": 896}                      # the same strokes on a wider canvas
+    assert rasterise(wide, max_side=READ_SIDE).shape == (READ_SIDE // 2, READ_SIDE)
+    k = 4096 / 448                                               # the same seven, drawn 9x bigger
+    big = drawing([[(x * k, y * k) for x, y in line] for line in SEVEN], brush=30 * k, size=4096)
+    small = digit_from_value(drawing(SEVEN))
+    assert np.abs(digit_from_value(big) - small).mean() < 0.01
+    # Read at READ_SIDE, a drawing gives nearly the 28x28 of its full-size raster.
+    assert np.abs(small - to_mnist(rasterise(drawing(SEVEN)))).mean() < 0.03
