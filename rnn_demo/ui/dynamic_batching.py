@@ -2,7 +2,7 @@
 
 The Sketch tab's page asks for its answers with direct calls (`queue=False`): one HTTP request
 and its response, instead of the queue's join, event stream and status messages (pen-up to label
-p50 34-39 ms instead of 146-163 ms on a 2-core machine, docs/benchmarks.md). Direct calls run side
+p50 33-39 ms instead of 146-163 ms on a 2-core machine, docs/benchmarks.md). Direct calls run side
 by side in the server's threads, so many pages at once would run many small model calls side by
 side, each competing for the same two cores (50 pages: 58 answers a second and p95 1.37 s that
 way, 113 and 0.55 s batched). `DynamicBatcher` runs one batch at a time in a worker thread; the
