@@ -10,7 +10,6 @@ Handlers first (module level: the manager, visitors and registry passed in), the
 `build_adapt`.
 """
 
-import functools
 import time
 
 import gradio as gr
@@ -21,6 +20,7 @@ from ..mnist.my_digits import as_tensors, parse_set
 from ..mnist.registry import ModelRegistry
 from ..mnist.run_log import Curves
 from ..mnist.runs import ACTIVE, RunManager
+from .handlers import bind
 from .visitors import Visitors, ensure_who
 
 POLL_SECONDS = 0.5
@@ -121,7 +121,7 @@ def build_adapt(manager: RunManager, visitors: Visitors, registry: ModelRegistry
     progress = gr.Markdown(elem_id="my-digits-adapt-status")
     # Polling only: the work waits in the manager's device queue, so no concurrency limit here;
     # the owner's quota caps how many fine-tunes one browser can have.
-    button.click(functools.partial(adapt_start, manager, visitors, registry),
+    button.click(bind(adapt_start, manager, visitors, registry),
                  [stored, model_dd, visitors.who], [progress, model_dd, visitors.who],
                  api_visibility="private", concurrency_limit=None, show_progress="minimal")
     return button

@@ -18,6 +18,7 @@ from ..adder.model import Adder, AdderConfig, add_with_model, find_carry_unit
 from ..adder.train import AdderTrainConfig, train_adder
 from ..checkpoints import CheckpointError, load_checkpoint
 from .adder_views import bits_html, carry_figure, generalisation_figure
+from .handlers import bind
 
 ADDER_FILE = "adder.pt"
 UI_EVAL_LENGTHS = tuple(range(1, 21)) + (32, 64, 128, 256)
@@ -192,9 +193,9 @@ def build_adder_tab(checkpoints: Path) -> None:
         loss_plot = gr.LinePlot(_loss_frame([]), x="step", y="loss", title="Training loss",
                                 height=260, elem_id="adder-loss")
 
-    add_event = gr.on([run.click, a.submit, b.submit], functools.partial(add, checkpoints), [a, b, trained],
+    add_event = gr.on([run.click, a.submit, b.submit], bind(add, checkpoints), [a, b, trained],
                       [model_sum, true_sum], api_name="add", concurrency_limit=8)
-    add_event.success(functools.partial(explain, checkpoints), [a, b, trained], [bits, carry],
+    add_event.success(bind(explain, checkpoints), [a, b, trained], [bits, carry],
                       api_visibility="private", concurrency_limit=8)
     # A refused input clears every result view: no earlier sum next to the message.
     add_event.failure(lambda: ("", "", "", None), None, [model_sum, true_sum, bits, carry],
@@ -202,6 +203,6 @@ def build_adder_tab(checkpoints: Path) -> None:
     train.click(train_new, [hidden_size, max_length, steps],
                 [loss_plot, status, trained, generalisation, model_info],
                 api_name="train_adder", concurrency_limit=2, concurrency_id="adder-train"
-                ).success(functools.partial(refresh, checkpoints), [a, b, trained],
+                ).success(bind(refresh, checkpoints), [a, b, trained],
                           [model_sum, true_sum, bits, carry],
                           api_visibility="private")

@@ -9,7 +9,6 @@ stored PNGs, so showing a thousand digits writes no file.
 Handlers first (module level, the model registry passed in), then `build_my_digits`.
 """
 
-import functools
 import tempfile
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from ..mnist.strokes import StrokesError
 from .adapt_view import build_adapt
 from .browser import browser_state
 from .drawings import digit_from_value
+from .handlers import bind
 from .visitors import Visitors
 
 SCORE_HEADERS = ["model", "right", "accuracy on my digits", "MNIST test accuracy"]
@@ -163,7 +163,6 @@ def build_my_digits(registry: ModelRegistry, secret: str, sketch, model_dd, mana
                     visitors: Visitors | None = None):
     """The My digits section, wired to the canvas (its "Save as" buttons) and the model choice;
     with the lab's run manager and visitors, also the "Adapt" button (ui/adapt_view.py)."""
-    bind = functools.partial
     stored = browser_state("my-digits", secret)
     with gr.Accordion("My digits: your handwriting, every model's score on it", open=True,
                       elem_id="my-digits"):

@@ -14,7 +14,6 @@ Handlers first (module level, the model registry passed in), then `build_sketch_
 lays out and wires.
 """
 
-import functools
 import json
 import logging
 from pathlib import Path
@@ -34,6 +33,7 @@ from ..mnist.runs import RunManager
 from ..mnist.strokes import StrokesError
 from .drawings import digit_from_value, version_of
 from .dynamic_batching import Busy, DynamicBatcher
+from .handlers import bind
 from .inside_view import RowInspector
 from .my_digits import build_my_digits
 from .row_chart import RowChart, row_chart_value
@@ -52,6 +52,12 @@ REFRESH_SECONDS = 4
 MAX_UPLOADS = 64                  # pictures read per upload; the rest are named, not read
 MAX_BATCH = 16                    # drawings answered by one model call
 COMPARE_HEADERS = ["model", "prediction", "confidence", "test accuracy"]
+PREDICT_API = """A drawing and a model (a name or path from the list; None: the tab's default) -> the top-3
+label (or a message: what to draw, or what was wrong), the 28x28 input the model read (HTML with
+an inline PNG), the probability of each digit after rows 1..28 ({"rows": 28 lists of 10,
+"answer": digit}, or None) and a note on the row view. A drawing is strokes ({"width", "height",
+"brush", "strokes": [{"points": [[x, y], ...], "erase": false}]}), a picture file, an image array
+(H, W[, C]) or a Sketchpad value."""
 _log = logging.getLogger(__name__)
 
 
@@ -266,7 +272,6 @@ def build_sketch_tab(checkpoints: Path, runs: Path, secret: str, tab=None, manag
     """
     registry = ModelRegistry(Path(checkpoints), Path(runs))   # a cache of files, shared by design
     listing = registry.scan()
-    bind = functools.partial
 
     gr.Markdown("Draw a digit; each model reads it **one row per time step**, top to bottom, "
                 "the way it was trained on MNIST. The answer follows your pen.")
@@ -327,7 +332,8 @@ def build_sketch_tab(checkpoints: Path, runs: Path, secret: str, tab=None, manag
     # API clients (gradio_client joins the queue whatever the event says) get the queue's own
     # batching; the page never fires `submit`, so this listener is the API's alone.
     sketch.submit(bind(predict, registry), [sketch, model_dd], answer, api_name="predict",
-                  batch=True, max_batch_size=MAX_BATCH, concurrency_limit=1, concurrency_id="sketch-answer")
+                  api_description=PREDICT_API, batch=True, max_batch_size=MAX_BATCH, concurrency_limit=1,
+                  concurrency_id="sketch-answer")
     # The answer follows the pen; the other views follow each finished drawing (see SketchCanvas).
     sketch.settle(bind(settled_views, registry), [sketch, model_dd, inside_open], [compare_df, inside],
                   api_visibility="private", show_progress="hidden", trigger_mode="always_last")

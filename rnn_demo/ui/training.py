@@ -10,7 +10,6 @@ Handlers first (module level, the manager passed in), then the form, then `build
 which lays out and wires.
 """
 
-import functools
 import inspect
 import time
 from dataclasses import asdict
@@ -25,6 +24,7 @@ from ..mnist.runs import ACTIVE, RunManager
 from ..mnist.train import TrainConfig
 from ..options import choices, describe, label
 from .compare import build_compare, export, redraw, watched_loss
+from .handlers import bind
 from .live import BUSY_SECONDS, hurry, poll
 from .runs_view import CUSTOM, device_choices, limits_text, runs_table, status_text
 from .timers import tick_while_visible
@@ -224,7 +224,6 @@ def build_form(v: dict) -> dict:
 def build_training_tab(manager: RunManager, visitors: Visitors, demo: gr.Blocks, tab: gr.Tab):
     """Build the tab inside `tab` (a gr.Tab of `demo`). `manager` is server state on purpose:
     every browser sees the same runs, and runs outlive the page that started them."""
-    bind = functools.partial
     options = [("custom model", CUSTOM)] + [(f"{n}: {p.description}", n) for n, p in PRESETS.items()]
     with gr.Row():
         with gr.Column(scale=1, min_width=340):
