@@ -65,7 +65,7 @@ def to_mnist(ink: np.ndarray) -> np.ndarray:
         raise ImageError(f"expected (H, W) ink, got shape {ink.shape}")
     mask = ink > INK_THRESHOLD
     if not mask.any():
-        raise EmptyDrawingError("draw a digit: the canvas is empty")
+        raise EmptyDrawingError("draw a digit")              # nothing there: no more to say
     rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
     top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
     if _is_dot(mask[top:bottom, left:right], max(ink.shape)):

@@ -88,8 +88,8 @@ def predict(registry: ModelRegistry, drawings: list, models: list) -> tuple[list
         version = version_of(value)
         try:
             digit = digit_from_value(value)
-        except EmptyDrawingError:
-            answers[i] = _message(DRAW_A_DIGIT, version)
+        except EmptyDrawingError as e:        # "draw a digit", or why not yet ("a single dot ...")
+            answers[i] = _message(str(e) or DRAW_A_DIGIT, version)
             continue
         except (StrokesError, ImageError) as e:
             answers[i] = _message(str(e), version)
@@ -139,7 +139,7 @@ def look_inside(registry: ModelRegistry, drawing, model, open_: bool = True):
 
 
 def inspect_api(registry: ModelRegistry, drawing: dict | list | None, model: str | None = None) -> dict:
-    """Every "look inside" view of a drawing, for a model given by name or path (default: the best).
+    """Every "look inside" view of a drawing, for a model given by name or path (default: the tab's).
 
     drawing: what /predict takes (strokes, a picture file, an image array or a Sketchpad value).
     Returns JSON lists: hidden (layers, directions, 28, H) hidden states after each row; gates
@@ -331,7 +331,10 @@ def build_sketch_tab(checkpoints: Path, runs: Path, secret: str, tab=None, manag
     sketch.change(answer_drawing, **page_answer)
     # API clients (gradio_client joins the queue whatever the event says) get the queue's own
     # batching; the page never fires `submit`, so this listener is the API's alone.
-    sketch.submit(bind(predict, registry), [sketch, model_dd], answer, api_name="predict",
+    def predict_api(drawing: list, model: list):   # batch=True: lists; the API page names them
+        return predict(registry, drawing, model)
+
+    sketch.submit(predict_api, [sketch, model_dd], answer, api_name="predict",
                   api_description=PREDICT_API, batch=True, max_batch_size=MAX_BATCH, concurrency_limit=1,
                   concurrency_id="sketch-answer")
     # The answer follows the pen; the other views follow each finished drawing (see SketchCanvas).

@@ -28,7 +28,7 @@ TEMPLATE = """
           aria-label="Drawing canvas: draw a digit with the mouse, a pen or a finger"></canvas>
   <div class="sketch-tools" role="toolbar">
     <button type="button" data-tool="pen" class="active" title="Pen">✏️ Pen</button>
-    <button type="button" data-tool="eraser" title="Eraser">🧽 Eraser</button>
+    <button type="button" data-tool="eraser" title="Eraser">⌫ Eraser</button>
     <button type="button" data-action="undo" title="Undo the last stroke (Ctrl+Z)">↶ Undo</button>
     <button type="button" data-action="clear" title="Clear the canvas">✕ Clear</button>
   </div>

@@ -97,6 +97,7 @@ def test_api_predict_asks_for_a_digit_on_an_empty_canvas(client, tmp_path):
     ({"path": "/etc/passwd"}, "not a drawing or a picture"),
     ({"background": {"path": "/etc/passwd"}, "layers": [], "composite": None}, "send pictures as files"),
     ("hello", "not a drawing or a picture"),
+    ({"width": 448, "height": 448, "strokes": [{"points": [[224, 224]]}]}, "a single dot is not enough to read"),
 ])
 def test_api_predict_answers_bad_input_with_a_message_and_keeps_working(client, value, message):
     label, *_ = client.predict(value, SHIPPED[0].path, api_name="/predict")
@@ -106,8 +107,8 @@ def test_api_predict_answers_bad_input_with_a_message_and_keeps_working(client, 
 
 
 def test_api_predict_takes_a_model_by_name_and_refuses_an_unknown_one(client):
-    label, *_ = client.predict(strokes(ONE), SHIPPED[-1].name, api_name="/predict")
-    assert top(label).isdigit()
+    label, *_ = client.predict(drawing=strokes(ONE), model=SHIPPED[-1].name, api_name="/predict")
+    assert top(label).isdigit()                                # the API page's names: drawing, model
     label, *_ = client.predict(strokes(ONE), "no-such-model", api_name="/predict")
     assert "unknown model" in top(label) and not label.get("confidences")
 
