@@ -19,9 +19,7 @@ from pathlib import Path
 import torch
 
 from ..mnist.model import predict, row_probabilities
-from ..mnist.preprocess import to_mnist
 from ..mnist.registry import ModelRegistry
-from ..mnist.strokes import READ_SIDE, rasterise
 from .pen_digits import as_canvas_value, pen_digits
 
 
@@ -66,6 +64,7 @@ def run(args) -> int:
 
 
 def run_in_process(args) -> int:
+    from ..ui.drawings import digit_from_value  # how the tab reads a drawing
     from ..ui.sketch import look_inside  # the tab's handlers: views included
     from ..ui.sketch import predict as answer
     if args.threads > 0:
@@ -87,14 +86,14 @@ def run_in_process(args) -> int:
 
     print(f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads, "
           f"{len(listing.entries)} models, median of {args.repeats} runs over 10 drawn digits")
-    t_pre = median_ms(lambda: to_mnist(rasterise(next_drawing(), max_side=READ_SIDE)), args.repeats)
+    t_pre = median_ms(lambda: digit_from_value(next_drawing()), args.repeats)
     model = registry.model(entry.path)
-    t_model = median_ms(lambda: row_probabilities(model, to_mnist(rasterise(next_drawing(), max_side=READ_SIDE))), args.repeats)
+    t_model = median_ms(lambda: row_probabilities(model, digit_from_value(next_drawing())), args.repeats)
     t_answer = median_ms(lambda: answer(registry, [next_drawing()], [entry.path]), args.repeats)
     t_inside = median_ms(lambda: look_inside(registry, next_drawing(), entry.path), args.repeats)
     for e in listing.entries:          # load every model once, outside the timing
         registry.model(e.path)
-    digit = to_mnist(rasterise(next_drawing(), max_side=READ_SIDE))
+    digit = digit_from_value(next_drawing())
     t_compare = median_ms(lambda: [predict(registry.model(e.path), digit) for e in registry.scan().entries],
                           args.repeats)
     print(f"strokes -> 28x28 (rasterise + MNIST boxing):        {t_pre:7.2f} ms")

@@ -92,6 +92,7 @@ class ModelRegistry:
         self._headers: dict[tuple, dict] = {}          # file key -> {"kind", "metrics", "config"}
         self._models: dict[tuple, RowRNN] = {}
         self._recent: tuple[float, Listing] | None = None   # (time.monotonic(), scan()) last taken
+        self._missed: set[str] = set()   # keys that listing lacks though a scan looked for them
         self._lock = threading.Lock()   # one registry serves every session's handler threads
 
     def _header(self, path: Path) -> dict:
@@ -151,13 +152,22 @@ class ModelRegistry:
                 return self._recent[1]
         listing = self.scan()
         with self._lock:
-            self._recent = (now, listing)
+            self._recent, self._missed = (now, listing), set()
         return listing
 
     def choose(self, key: str | None) -> ModelEntry | None:
         """The entry `key` names (default: the listing's default) from a recent listing, or from a
-        new scan if it has none by that name: a run that completed a moment ago is found at once."""
-        return self.recent().choose(key) or (self.scan().choose(key) if key else None)
+        new scan if it has none by that name: a run that completed a moment ago is found at once.
+        A name still missing is not scanned for again until the listing is renewed, so unknown
+        names (a typo, a deleted run) cost one scan a second, not one per drawing."""
+        entry = self.recent().choose(key)
+        if entry is not None or not key or key in self._missed:
+            return entry
+        entry = self.recent(max_age_s=0).choose(key)
+        if entry is None:
+            with self._lock:
+                self._missed.add(key)
+        return entry
 
     def _run_entry(self, run_dir: Path):
         """(entry or None, warning or None) for one training run folder."""

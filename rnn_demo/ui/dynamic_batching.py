@@ -68,36 +68,31 @@ class DynamicBatcher:
         batch: list = []
         try:
             while self._waiting:
-                live = [call for call in self._waiting if not call[1].done()]    # drop cancelled calls
-                batch, self._waiting = live[:self.max_batch], live[self.max_batch:]
-                if not batch:
-                    continue
-                self.batch_sizes[len(batch)] += 1
-                if len(batch) > 1:
-                    try:
-                        answers = await self._run(batch)
-                    except Exception:           # noqa: BLE001 - find the call that failed: each alone
-                        answers = None
-                    if answers is not None:
-                        for (_, answer), result in zip(batch, answers):
-                            if not answer.done():
-                                answer.set_result(result)
-                        continue
-                for call in batch:
-                    if call[1].done():
-                        continue
-                    try:
-                        result = (await self._run([call]))[0]
-                    except Exception as error:  # noqa: BLE001 - handed to its caller, who raises it
-                        if not call[1].done():
-                            call[1].set_exception(error)
-                        continue
-                    if not call[1].done():
-                        call[1].set_result(result)
+                batch, self._waiting = self._waiting[:self.max_batch], self._waiting[self.max_batch:]
+                await self._answer(batch)
         finally:                                # never leave a caller waiting for an answer
             for _, answer in batch + self._waiting:
                 if not answer.done():
                     answer.set_exception(RuntimeError("the batch could not be answered"))
+
+    async def _answer(self, batch: list) -> None:
+        """Run `batch` and hand each call its answer; if it fails, each call again alone."""
+        batch = [call for call in batch if not call[1].done()]      # drop calls cancelled meanwhile
+        if not batch:
+            return
+        self.batch_sizes[len(batch)] += 1
+        try:
+            results = await self._run(batch)
+        except Exception as error:              # noqa: BLE001 - handed to its caller, who raises it
+            if len(batch) > 1:                  # find the call that failed: each alone
+                for call in batch:
+                    await self._answer([call])
+            elif not batch[0][1].done():
+                batch[0][1].set_exception(error)
+            return
+        for (_, answer), result in zip(batch, results):
+            if not answer.done():
+                answer.set_result(result)
 
     async def _run(self, batch: list) -> list[tuple]:
         """fn on `batch` -> one tuple of outputs per call; ValueError if fn's lists do not fit."""

@@ -83,7 +83,6 @@ def predict(registry: ModelRegistry, drawings: list, models: list) -> tuple[list
     """
     answers: list = [None] * len(drawings)
     groups: dict[str, list] = {}
-    chosen: dict = {}                          # model key -> entry: one lookup per key and batch
     for i, (value, key) in enumerate(zip(drawings, models)):
         version = version_of(value)
         try:
@@ -94,9 +93,7 @@ def predict(registry: ModelRegistry, drawings: list, models: list) -> tuple[list
         except (StrokesError, ImageError) as e:
             answers[i] = _message(str(e), version)
             continue
-        if key not in chosen:
-            chosen[key] = registry.choose(key)
-        entry = chosen[key]
+        entry = registry.choose(key)
         if entry is None:
             answers[i] = _message(f"unknown model {key!r}: pick one from the list" if key
                                   else "no model available: train one first", version)

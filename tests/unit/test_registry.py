@@ -167,3 +167,15 @@ def test_a_recent_listing_is_reused_but_a_new_run_is_found_by_name_at_once(tmp_p
     assert registry.choose("fresh").name == "fresh"            # unknown to the listing: scanned again
     assert [e.name for e in registry.recent(max_age_s=0).entries] == ["fresh", "rnn"]
     assert registry.choose(None).name == "fresh" and registry.choose("nope") is None
+
+
+def test_an_unknown_name_costs_one_scan_per_listing_not_one_per_drawing(tmp_path):
+    registry = ModelRegistry(tmp_path / "checkpoints", tmp_path / "runs")
+    write_model(tmp_path / "checkpoints" / "rnn.pt", 0.9)
+    scans, scan = [], registry.scan
+    registry.scan = lambda: scans.append(1) or scan()
+    assert [registry.choose("typo") for _ in range(20)] == [None] * 20
+    assert len(scans) == 2                        # the listing, then one look for "typo"
+    write_run(tmp_path / "runs", "r1", "typo")
+    registry.recent(max_age_s=0)                  # a new listing: the name is looked for again
+    assert registry.choose("typo").name == "typo"
