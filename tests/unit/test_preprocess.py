@@ -123,6 +123,19 @@ def test_nothing_to_read_asks_for_a_digit(value):
         preprocess_sketch(value)
 
 
+@pytest.mark.parametrize("size", [120, 400, 1600])
+def test_a_blob_of_any_size_is_a_dot_but_a_bold_stroke_is_not(size):
+    # The erosion test: a disc survives an erosion by a quarter of its size; a ring as bold as
+    # a fifth of its size (bolder than any MNIST digit's strokes) does not.
+    inset, bold = size // 8, size // 5
+    with pytest.raises(EmptyDrawingError, match="a single dot"):
+        preprocess_sketch(sketch(lambda d: d.ellipse([inset, inset, size - inset, size - inset], fill="black"),
+                                 size))
+    ring = preprocess_sketch(sketch(lambda d: d.ellipse([inset, inset, size - inset, size - inset],
+                                                        outline="black", width=bold), size))
+    assert ring.max() == 1.0 and ring[14, 14] < 0.5       # read, with its hole in the middle
+
+
 def test_blank_page_upload_asks_for_a_digit():
     with pytest.raises(EmptyDrawingError):
         preprocess_upload(np.full((100, 100), 240, np.uint8))
