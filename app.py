@@ -39,8 +39,10 @@ that **adds binary numbers** of any length, and a **training** bench to make you
 
 
 def build_app(checkpoints: Path = CHECKPOINTS, runs: Path = RUNS, data: Path = DATA, state: Path = STATE,
-              quotas: Quotas | None = None, operators=frozenset(), synthetic: bool = False) -> gr.Blocks:
-    """The whole app. `synthetic`: train on a small synthetic stand-in for MNIST (load tests)."""
+              quotas: Quotas | None = None, operators=frozenset(), synthetic: bool = False,
+              answers_in_process: bool = False) -> gr.Blocks:
+    """The whole app. `synthetic`: train on a small synthetic stand-in for MNIST (load tests);
+    `answers_in_process`: the Sketch tab answers drawings in a process of its own (served)."""
     # One run manager for the server: all browsers share the runs; per-user state is gr.State,
     # or gr.BrowserState keyed by this installation's secret when it must outlive a restart.
     factory = (lambda device: synthetic_splits(device=device)) if synthetic else None
@@ -52,7 +54,8 @@ def build_app(checkpoints: Path = CHECKPOINTS, runs: Path = RUNS, data: Path = D
         visitors = Visitors(secret, frozenset(operators))   # before the tabs: see ui/visitors.py
         with gr.Tabs():
             with gr.Tab("Sketch", id="sketch-tab") as sketch_tab:
-                build_sketch_tab(checkpoints, runs, secret, tab=sketch_tab, manager=manager, visitors=visitors)
+                build_sketch_tab(checkpoints, runs, secret, tab=sketch_tab, manager=manager, visitors=visitors,
+                                 answers_in_process=answers_in_process)
             with gr.Tab("Binary adder", id="adder-tab"):
                 build_adder_tab(checkpoints)
             with gr.Tab("Training", id="training-tab") as training_tab:
@@ -64,7 +67,8 @@ if __name__ == "__main__":
     args = parse_args()
     if warning := open_warning(args.host, args.users):
         print(warning, file=sys.stderr)
-    demo = build_app(quotas=args.quotas, operators=args.operators, synthetic=args.synthetic_data)
+    demo = build_app(quotas=args.quotas, operators=args.operators, synthetic=args.synthetic_data,
+                     answers_in_process=True)
     # A full pass of Python's cyclic garbage collector walks every object the server holds: at
     # this point about 370,000 (torch, Gradio, the UI), and each pass stalled every answer for
     # 350-450 ms under a classroom's load. They live as long as the server, so they leave the
@@ -79,5 +83,5 @@ if __name__ == "__main__":
     demo.queue(default_concurrency_limit=4).launch(server_name=args.host, server_port=args.port,
                                                    auth=args.users or None, max_file_size="50mb",
                                                    allowed_paths=[str(RUNS)], run_history=False)
-else:
+elif __name__ != "__mp_main__":    # not in the answering process, which imports this file
     demo = build_app()

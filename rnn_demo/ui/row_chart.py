@@ -12,11 +12,9 @@ LinePlot took the browser about 0.2 s per redraw).
 import json
 
 import gradio as gr
-import numpy as np
 
 from .sketch_views import DIGIT_COLOURS
 
-DECIMALS = 3                                 # probabilities sent to the browser: 0.001 is 0.25 px
 TOOLTIP_MIN = 0.02                           # a row's tooltip lists the digits at this or more
 
 # Everything is drawn in SVG user units: 420 x 250, margins for the axes and the legend below.
@@ -58,18 +56,8 @@ TEMPLATE = """${(() => {
 })()}""" % {"colours": json.dumps(list(DIGIT_COLOURS.values())), "min": TOOLTIP_MIN}
 
 
-def row_chart_value(rows) -> dict | None:
-    """(T, 10) probabilities after rows 1..T -> the chart's value: {"rows": T lists of 10, rounded
-    to DECIMALS (NaN as 0), "answer": the likeliest digit after the last row, as the label has it};
-    None -> None (empty axes)."""
-    if rows is None:
-        return None
-    rows = np.nan_to_num(np.asarray(rows, dtype=np.float64), nan=0.0, posinf=1.0, neginf=0.0)
-    return {"rows": np.round(rows, DECIMALS).tolist(), "answer": int(rows[-1].argmax())}
-
-
 class RowChart(gr.HTML):
-    """An SVG line chart of a model's answer after each row; its value is `row_chart_value(rows)`."""
+    """An SVG line chart of a model's answer after each row; its value is `sketch_views.row_chart_value(rows)`."""
 
     def __init__(self, value=None, **kwargs):
         super().__init__(value=value, html_template=TEMPLATE, **kwargs)

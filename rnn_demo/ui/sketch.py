@@ -5,7 +5,8 @@ once at pen-up; `predict` answers each value with the top-3 label, the 28x28 the
 the probabilities after every row, which the page draws (`RowChart`). The page asks with direct
 calls that skip Gradio's queue (one request, one response), batched on the server across
 visitors (`DynamicBatcher`); API clients' `/predict` goes through the queue, which batches it
-too. A page's call waits for its previous one, so an answer for an older drawing never replaces
+too. The served app computes the answers (`sketch_answers.predict`) in a process of its own
+(`AnswerProcess`), off the GIL that the server's event loop needs. A page's call waits for its previous one, so an answer for an older drawing never replaces
 a newer one. The compare table and "look inside" follow a finished drawing in one event, about
 0.2 s after pen-up and so usually after its answer (`settle`). The API takes a drawing or a
 picture.
@@ -26,25 +27,20 @@ from PIL import Image
 from ..checkpoints import CheckpointError
 from ..mnist.inside import inside_value
 from ..mnist.model import predict as predict_probabilities
-from ..mnist.model import row_probabilities
 from ..mnist.preprocess import EmptyDrawingError, ImageError, preprocess_upload
 from ..mnist.registry import Listing, ModelRegistry
 from ..mnist.runs import RunManager
 from ..mnist.strokes import StrokesError
+from .answer_process import AnswerProcess
 from .drawings import digit_from_value, version_of
 from .dynamic_batching import Busy, DynamicBatcher
 from .handlers import bind
 from .inside_view import RowInspector
 from .my_digits import build_my_digits
-from .row_chart import RowChart, row_chart_value
+from .row_chart import RowChart
+from .sketch_answers import message, predict
 from .sketch_canvas import SketchCanvas
-from .sketch_views import (
-    DRAW_A_DIGIT,
-    PREFIX_ROWS,
-    ROWS_HINT,
-    seen_html,
-    top_classes,
-)
+from .sketch_views import DRAW_A_DIGIT, ROWS_HINT, seen_html
 from .timers import tick_while_visible
 from .visitors import Visitors
 
@@ -59,57 +55,6 @@ an inline PNG), the probability of each digit after rows 1..28 ({"rows": 28 list
 "brush", "strokes": [{"points": [[x, y], ...], "erase": false}]}), a picture file, an image array
 (H, W[, C]) or a Sketchpad value."""
 _log = logging.getLogger(__name__)
-
-
-def _answer_for(digit, rows, version, reads_as_it_goes: bool) -> tuple:
-    return (top_classes(rows[-1].tolist()), seen_html(digit, version), row_chart_value(rows),
-            ROWS_HINT if reads_as_it_goes else PREFIX_ROWS)
-
-
-def _message(text: str, version=None) -> tuple:
-    return text, seen_html(None, version), None, ROWS_HINT
-
-
-def predict(registry: ModelRegistry, drawings: list, models: list) -> tuple[list, list, list, list]:
-    """A batch of (drawing, model) -> lists of (top-3 label, 28x28 input, row-by-row rows, note).
-
-    A drawing is what `digit_from_value` reads: strokes, a picture file, an image array or a
-    Sketchpad value; a model is a path or a name from the model list.
-
-    The label is {digit: probability} for the three likeliest digits, or a message ("draw a
-    digit", what was wrong with the input, an unknown model); the rows are each digit's
-    probability after rows 1..28 (`row_chart.row_chart_value`), which the page draws. Drawings
-    for the same model go through it in one batch.
-    """
-    answers: list = [None] * len(drawings)
-    groups: dict[str, list] = {}
-    for i, (value, key) in enumerate(zip(drawings, models)):
-        version = version_of(value)
-        try:
-            digit = digit_from_value(value)
-        except EmptyDrawingError as e:        # "draw a digit", or why not yet ("a single dot ...")
-            answers[i] = _message(str(e) or DRAW_A_DIGIT, version)
-            continue
-        except (StrokesError, ImageError) as e:
-            answers[i] = _message(str(e), version)
-            continue
-        entry = registry.choose(key)
-        if entry is None:
-            answers[i] = _message(f"unknown model {key!r}: pick one from the list" if key
-                                  else "no model available: train one first", version)
-            continue
-        groups.setdefault(entry.path, []).append((i, digit, version))
-    for path, items in groups.items():
-        try:
-            model = registry.model(path)
-        except CheckpointError as e:
-            for i, _, version in items:
-                answers[i] = _message(f"model unavailable, pick another: {e}", version)
-            continue
-        rows = row_probabilities(model, np.stack([digit for _, digit, _ in items]))
-        for (i, digit, version), digit_rows in zip(items, rows):
-            answers[i] = _answer_for(digit, digit_rows, version, model.config.reads_as_it_goes)
-    return tuple(list(column) for column in zip(*answers)) if answers else ([], [], [], [])
 
 
 def as_sent(component: gr.components.Component, value):
@@ -272,11 +217,13 @@ CLEAR_JS = "() => [{label: %s, confidences: null}, null]" % json.dumps(DRAW_A_DI
 
 
 def build_sketch_tab(checkpoints: Path, runs: Path, secret: str, tab=None, manager: RunManager | None = None,
-                     visitors: Visitors | None = None):
+                     visitors: Visitors | None = None, answers_in_process: bool = False):
     """Build the tab's components and wire them; `tab` (the enclosing gr.Tab) refreshes on select.
 
     `secret` keys this installation's per-browser state (rnn_demo.ui.browser): my digits. With the
     lab's run `manager` and `visitors`, My digits can adapt a model to the set (ui/adapt_view.py).
+    `answers_in_process`: the answers to drawings are computed in a process of their own
+    (`AnswerProcess`, started now), as the served app does; otherwise in the handler's thread.
     """
     registry = ModelRegistry(Path(checkpoints), Path(runs))   # a cache of files, shared by design
     listing = registry.scan()
@@ -323,9 +270,15 @@ def build_sketch_tab(checkpoints: Path, runs: Path, secret: str, tab=None, manag
     inside_io = dict(inputs=[sketch, model_dd, inside_open], outputs=[inside], show_progress="hidden",
                      trigger_mode="always_last")
 
+    if answers_in_process:
+        compute = AnswerProcess(checkpoints, runs)
+        compute.start()
+    else:
+        compute = bind(predict, registry)
+
     def answers(drawings: list, models: list) -> tuple[list, ...]:   # as Gradio sends them (as_sent)
         return tuple([as_sent(output, value) for value in column]
-                     for output, column in zip(answer, predict(registry, drawings, models)))
+                     for output, column in zip(answer, compute(drawings, models)))
 
     batcher = DynamicBatcher(answers, MAX_BATCH)
 
@@ -333,7 +286,7 @@ def build_sketch_tab(checkpoints: Path, runs: Path, secret: str, tab=None, manag
         try:
             return await batcher(drawing, model, key=getattr(request, "session_hash", None))
         except Busy:
-            busy = _message("the server is busy: draw again in a moment", version_of(drawing))
+            busy = message("the server is busy: draw again in a moment", version_of(drawing))
             return tuple(as_sent(output, value) for output, value in zip(answer, busy))
 
     # The page's answers skip the queue: one request and its response (see dynamic_batching.py).

@@ -1,7 +1,7 @@
-"""What the Sketch tab shows of an answer: the top-3 label, the 28x28 input, the notes and colours.
+"""What the Sketch tab shows of an answer: the top-3 label, the 28x28 input, the rows, notes, colours.
 
-Plain functions of arrays: the input as a 28x28 PNG inlined in HTML (the row-by-row chart is
-drawn by the browser, see `row_chart`). No matplotlib on the answer's path.
+Plain functions of arrays: the input as a 28x28 PNG inlined in HTML, and the row-by-row
+probabilities as the numbers the browser draws (`row_chart`). No matplotlib on the answer's path.
 """
 
 import base64
@@ -11,6 +11,7 @@ import numpy as np
 from PIL import Image
 
 DRAW_A_DIGIT = "draw a digit"
+DECIMALS = 3                 # row probabilities sent to the browser: 0.001 is 0.25 px of the chart
 # One colour per digit, the same in every view (matplotlib's tab10).
 DIGIT_COLOURS = {str(d): c for d, c in enumerate(
     ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
@@ -43,3 +44,13 @@ def seen_html(digit: np.ndarray | None, version=None) -> str:
     return (f'<div class="seen"{stamp}><img src="{png_data_url(digit)}" width="140" height="140" '
             'alt="the 28x28 image the model reads" style="image-rendering: pixelated; '
             'border: 1px solid #888"></div>')
+
+
+def row_chart_value(rows) -> dict | None:
+    """(T, 10) probabilities after rows 1..T -> the chart's value: {"rows": T lists of 10, rounded
+    to DECIMALS (NaN as 0), "answer": the likeliest digit after the last row, as the label has it};
+    None -> None (empty axes)."""
+    if rows is None:
+        return None
+    rows = np.nan_to_num(np.asarray(rows, dtype=np.float64), nan=0.0, posinf=1.0, neginf=0.0)
+    return {"rows": np.round(rows, DECIMALS).tolist(), "answer": int(rows[-1].argmax())}
