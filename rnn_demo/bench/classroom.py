@@ -13,8 +13,8 @@ where every user sends its drawings one after another.
   one kept-alive connection per page, as a browser does.
 
 Prints errors, the latency of an answer (p50, p95, max), answers per second and, where /proc
-exists, the server's CPU time per answer. The users run in this process, on the same cores as the
-server; their own CPU time per answer is printed too.
+exists, the server's CPU time per answer (its process and the one that answers drawings). The users
+run in this process, on the same cores as the server; their own CPU time per answer is printed too.
 
 The clients share one SSL context. gradio_client opens an httpx client for each request, and
 each builds a default SSL context that loads the CA bundle even for http:// (about 20 ms of CPU):
@@ -35,12 +35,19 @@ from .pen_digits import as_canvas_value, pen_digits
 
 
 def _cpu_seconds(pid: int) -> float | None:
-    """User + system CPU seconds of process `pid` so far; None without /proc."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
+    """User + system CPU seconds so far of process `pid` and its child processes (the served app
+    answers drawings in one: `rnn_demo.ui.answer_process`); None without /proc."""
+    def stat(path: Path) -> list[str] | None:
+        try:
+            return path.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            return None               # gone meanwhile, or not a process
+
+    own = stat(Path(f"/proc/{pid}/stat"))
+    if own is None:
         return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    fields = [own] + [f for p in Path("/proc").glob("[0-9]*") if (f := stat(p / "stat")) and f[1] == str(pid)]
+    return sum(int(f[11]) + int(f[12]) for f in fields) / os.sysconf("SC_CLK_TCK")
 
 
 def _round(users: list, drawings_per_user: int, drawings: list, server_pid: int) -> dict:
