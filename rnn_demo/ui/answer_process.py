@@ -18,6 +18,7 @@ import concurrent.futures
 import multiprocessing
 import multiprocessing.connection
 import os
+import signal
 import threading
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -77,7 +78,14 @@ class AnswerProcess:
                 # spawn, not fork: a fork would copy the server's threads' locks mid-use.
                 self._pool = concurrent.futures.ProcessPoolExecutor(
                     1, mp_context=multiprocessing.get_context("spawn"), initializer=_exit_with_parent)
-                self._pool.submit(_warm, *self._folders)
+                # The first submit starts the process from this thread, and it inherits this
+                # thread's blocked signals: with SIGINT blocked, Ctrl+C in a terminal stops the
+                # server, which stops the process, instead of printing its traceback too.
+                blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+                try:
+                    self._pool.submit(_warm, *self._folders)
+                finally:
+                    signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
             return self._pool
 
     def start(self) -> None:
