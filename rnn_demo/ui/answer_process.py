@@ -10,16 +10,21 @@ bottleneck (docs/benchmarks.md). In a process of its own an answer runs on the o
 `AnswerProcess(checkpoints, runs)` is called like `sketch_answers.predict` with a registry:
 (drawings, models) -> the answers' columns. The process keeps its own `ModelRegistry` of the
 same folders, so a run finished since is found as in the server; torch runs on one thread there.
-If the process dies (killed, out of memory), the call that finds it gone starts a new one and is
-tried there once more.
+If the process dies (killed, out of memory) or hangs, the call that finds it so starts a new one
+and is tried there once more; should that fail too, the server answers in its own threads for a
+while, as it does without the process.
 """
 
 import concurrent.futures
+import contextlib
+import logging
 import multiprocessing
 import multiprocessing.connection
 import os
 import signal
 import threading
+import time
+from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
@@ -27,6 +32,7 @@ from ..mnist.registry import ModelRegistry
 from .sketch_answers import predict
 
 _registries: dict[tuple[str, str], ModelRegistry] = {}     # in the answering process
+_log = logging.getLogger(__name__)
 
 
 def _exit_with_parent() -> None:
@@ -53,24 +59,33 @@ def _answer(checkpoints: str, runs: str, drawings: list, models: list) -> tuple[
     return predict(_registry(checkpoints, runs), drawings, models)
 
 
-def _warm(checkpoints: str, runs: str) -> None:
-    """Build the registry and load the default model, so the first drawing does not wait for it."""
+def _warm(checkpoints: str, runs: str) -> int:
+    """Build the registry and load the default model, so the first drawing does not wait for it.
+    Returns this process's pid."""
     registry = _registry(checkpoints, runs)
     if (entry := registry.choose(None)) is not None:
         registry.model(entry.path)
+    return os.getpid()
 
 
 class AnswerProcess:
     """(drawings, models) -> `sketch_answers.predict`'s columns, computed in one other process.
 
     Thread-safe; calls from several threads queue for the one process. `start` launches it
-    without waiting (it takes a few seconds); the first call does that otherwise.
+    without waiting (it takes a few seconds); the first call does that otherwise. A call that
+    finds the process dead, or waits more than `timeout` seconds (then it is killed), is tried
+    once more in a new process; if that fails too, `fallback` (the same function in this
+    process) answers, and so does every call for the next `backoff` seconds.
     """
 
-    def __init__(self, checkpoints: Path, runs: Path):
+    def __init__(self, checkpoints: Path, runs: Path, fallback: Callable[[list, list], tuple[list, ...]],
+                 timeout: float = 60.0, backoff: float = 60.0):
         self._folders = (str(checkpoints), str(runs))
+        self.fallback, self.timeout, self.backoff = fallback, timeout, backoff
         self._lock = threading.Lock()
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+        self._pid: concurrent.futures.Future | None = None      # the process's, once it is up
+        self._fallback_until = 0.0                               # time.monotonic()
 
     def _executor(self) -> concurrent.futures.ProcessPoolExecutor:
         with self._lock:
@@ -81,32 +96,56 @@ class AnswerProcess:
                 # The first submit starts the process from this thread, and it inherits this
                 # thread's blocked signals: with SIGINT blocked, Ctrl+C in a terminal stops the
                 # server, which stops the process, instead of printing its traceback too.
-                blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+                masks = hasattr(signal, "pthread_sigmask")
+                blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if masks else None
                 try:
-                    self._pool.submit(_warm, *self._folders)
+                    self._pid = self._pool.submit(_warm, *self._folders)
                 finally:
-                    signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+                    if masks:
+                        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
             return self._pool
 
     def start(self) -> None:
         self._executor()
 
-    def __call__(self, drawings: list, models: list) -> tuple[list, ...]:
+    def pid(self, timeout: float | None = None) -> int | None:
+        """The answering process's pid once it is up (waiting up to `timeout` s); None if it died."""
+        self._executor()
         try:
-            return self._answer(drawings, models)
-        except BrokenProcessPool:                 # the process died: once more, in a new one
-            return self._answer(drawings, models)
+            return self._pid.result(timeout)
+        except (BrokenProcessPool, concurrent.futures.CancelledError):
+            return None
+
+    def __call__(self, drawings: list, models: list) -> tuple[list, ...]:
+        if time.monotonic() >= self._fallback_until:
+            for _ in range(2):                    # once more in a new process if it died or hung
+                try:
+                    return self._answer(drawings, models)
+                except (BrokenProcessPool, concurrent.futures.TimeoutError) as e:
+                    failure = e
+            self._fallback_until = time.monotonic() + self.backoff
+            _log.warning("the answering process failed twice (%s); answering in the server's "
+                         "threads for %.0f s", type(failure).__name__, self.backoff)
+        return self.fallback(drawings, models)
 
     def _answer(self, drawings: list, models: list) -> tuple[list, ...]:
         pool = self._executor()
         try:
-            return pool.submit(_answer, *self._folders, drawings, models).result()
-        except BrokenProcessPool:
-            with self._lock:
-                if self._pool is pool:            # the first caller to notice replaces it
-                    self._pool = None
-            pool.shutdown(wait=False, cancel_futures=True)
+            return pool.submit(_answer, *self._folders, drawings, models).result(self.timeout)
+        except (BrokenProcessPool, concurrent.futures.TimeoutError):
+            self._discard(pool)
             raise
+
+    def _discard(self, pool: concurrent.futures.ProcessPoolExecutor) -> None:
+        """Stop `pool`'s process (killed: it may hang) unless another caller already replaced it."""
+        with self._lock:
+            if self._pool is not pool:
+                return
+            self._pool, started = None, self._pid
+        if started is not None and started.done() and not started.cancelled() and started.exception() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(started.result(), signal.SIGKILL)
+        pool.shutdown(wait=False, cancel_futures=True)
 
     def close(self) -> None:
         """Stop the process; a later call starts a new one."""

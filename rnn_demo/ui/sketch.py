@@ -271,7 +271,7 @@ def build_sketch_tab(checkpoints: Path, runs: Path, secret: str, tab=None, manag
                      trigger_mode="always_last")
 
     if answers_in_process:
-        compute = AnswerProcess(checkpoints, runs)
+        compute = AnswerProcess(checkpoints, runs, fallback=bind(predict, registry))
         compute.start()
     else:
         compute = bind(predict, registry)
