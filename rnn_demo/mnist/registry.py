@@ -159,7 +159,10 @@ class ModelRegistry:
         """The entry `key` names (default: the listing's default) from a recent listing, or from a
         new scan if it has none by that name: a run that completed a moment ago is found at once.
         A name still missing is not scanned for again until the listing is renewed, so unknown
-        names (a typo, a deleted run) cost one scan a second, not one per drawing."""
+        names (a typo, a deleted run) cost one scan a second, not one per drawing. A key that is
+        not a string (an API client's list or dict) names nothing."""
+        if key is not None and not isinstance(key, str):
+            return None
         entry = self.recent().choose(key)
         if entry is not None or not key or key in self._missed:
             return entry

@@ -31,13 +31,18 @@ from pathlib import Path
 from ..mnist.registry import ModelRegistry
 from .sketch_answers import predict
 
-_registries: dict[tuple[str, str], ModelRegistry] = {}     # in the answering process
+_registry: ModelRegistry | None = None      # in the answering process: its own, of the same folders
 _log = logging.getLogger(__name__)
 
 
-def _exit_with_parent() -> None:
-    """In the answering process: exit when the server does, however it ends (a killed server
+def _start(checkpoints: str, runs: str) -> None:
+    """The answering process's set-up: its registry and torch on one thread (the server's process
+    has the other core); and it exits when the server does, however that ends (a killed server
     closes no pipes for its pool, and the process would wait for work forever)."""
+    global _registry
+    import torch
+    torch.set_num_threads(1)
+    _registry = ModelRegistry(Path(checkpoints), Path(runs))
     sentinel = multiprocessing.parent_process().sentinel     # readable once the parent is gone
 
     def watch():
@@ -46,25 +51,14 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, name="exit-with-server", daemon=True).start()
 
 
-def _registry(checkpoints: str, runs: str) -> ModelRegistry:
-    registry = _registries.get((checkpoints, runs))
-    if registry is None:
-        import torch
-        torch.set_num_threads(1)              # the server's process has the other core
-        registry = _registries[(checkpoints, runs)] = ModelRegistry(Path(checkpoints), Path(runs))
-    return registry
+def _predict_batch(drawings: list, models: list) -> tuple[list, ...]:
+    return predict(_registry, drawings, models)
 
 
-def _answer(checkpoints: str, runs: str, drawings: list, models: list) -> tuple[list, ...]:
-    return predict(_registry(checkpoints, runs), drawings, models)
-
-
-def _warm(checkpoints: str, runs: str) -> int:
-    """Build the registry and load the default model, so the first drawing does not wait for it.
-    Returns this process's pid."""
-    registry = _registry(checkpoints, runs)
-    if (entry := registry.choose(None)) is not None:
-        registry.model(entry.path)
+def _warm() -> int:
+    """Load the default model, so the first drawing does not wait for it; this process's pid."""
+    if (entry := _registry.choose(None)) is not None:
+        _registry.model(entry.path)
     return os.getpid()
 
 
@@ -80,7 +74,7 @@ class AnswerProcess:
 
     def __init__(self, checkpoints: Path, runs: Path, fallback: Callable[[list, list], tuple[list, ...]],
                  timeout: float = 60.0, backoff: float = 60.0):
-        self._folders = (str(checkpoints), str(runs))
+        self._folders = (str(checkpoints), str(runs))    # for the process's registry
         self.fallback, self.timeout, self.backoff = fallback, timeout, backoff
         self._lock = threading.Lock()
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
@@ -92,14 +86,15 @@ class AnswerProcess:
             if self._pool is None:
                 # spawn, not fork: a fork would copy the server's threads' locks mid-use.
                 self._pool = concurrent.futures.ProcessPoolExecutor(
-                    1, mp_context=multiprocessing.get_context("spawn"), initializer=_exit_with_parent)
+                    1, mp_context=multiprocessing.get_context("spawn"), initializer=_start,
+                    initargs=self._folders)
                 # The first submit starts the process from this thread, and it inherits this
                 # thread's blocked signals: with SIGINT blocked, Ctrl+C in a terminal stops the
                 # server, which stops the process, instead of printing its traceback too.
                 masks = hasattr(signal, "pthread_sigmask")
                 blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if masks else None
                 try:
-                    self._pid = self._pool.submit(_warm, *self._folders)
+                    self._pid = self._pool.submit(_warm)
                 finally:
                     if masks:
                         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
@@ -131,7 +126,7 @@ class AnswerProcess:
     def _answer(self, drawings: list, models: list) -> tuple[list, ...]:
         pool = self._executor()
         try:
-            return pool.submit(_answer, *self._folders, drawings, models).result(self.timeout)
+            return pool.submit(_predict_batch, drawings, models).result(self.timeout)
         except (BrokenProcessPool, concurrent.futures.TimeoutError):
             self._discard(pool)
             raise

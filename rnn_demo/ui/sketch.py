@@ -6,10 +6,10 @@ the probabilities after every row, which the page draws (`RowChart`). The page a
 calls that skip Gradio's queue (one request, one response), batched on the server across
 visitors (`DynamicBatcher`); API clients' `/predict` goes through the queue, which batches it
 too. The served app computes the answers (`sketch_answers.predict`) in a process of its own
-(`AnswerProcess`), off the GIL that the server's event loop needs. A page's call waits for its previous one, so an answer for an older drawing never replaces
-a newer one. The compare table and "look inside" follow a finished drawing in one event, about
-0.2 s after pen-up and so usually after its answer (`settle`). The API takes a drawing or a
-picture.
+(`AnswerProcess`), off the GIL that the server's event loop needs. A page's call waits for its
+previous one, so an answer for an older drawing never replaces a newer one. The compare table
+and "look inside" follow a finished drawing in one event, about 0.2 s after pen-up and so
+usually after its answer (`settle`). The API takes a drawing or a picture.
 
 Handlers first (module level, the model registry passed in), then `build_sketch_tab`, which
 lays out and wires.

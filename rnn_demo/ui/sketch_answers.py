@@ -49,7 +49,7 @@ def predict(registry: ModelRegistry, drawings: list, models: list) -> tuple[list
         except (StrokesError, ImageError) as e:
             answers[i] = message(str(e), version)
             continue
-        entry = registry.choose(key) if key is None or isinstance(key, str) else None   # API: any JSON
+        entry = registry.choose(key)
         if entry is None:
             answers[i] = message(f"unknown model {key!r}: pick one from the list" if key
                                   else "no model available: train one first", version)
