@@ -20,6 +20,12 @@ def resolve_device(name: str = "auto") -> torch.device:
     raise ValueError(f"unknown device {name!r}; use 'auto', 'cpu' or 'cuda'")
 
 
+def sync(device: torch.device) -> None:
+    """Wait for the work queued on a GPU, so that a clock read next says when it finished."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
 def device_label(device: torch.device) -> str:
     """A human name for a device: 'cpu' or 'cuda (NVIDIA H200)'."""
     if device.type == "cuda":

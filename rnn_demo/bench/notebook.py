@@ -12,15 +12,10 @@ import time
 import torch
 import torch.nn.functional as F
 
+from ..devices import sync
 from ..mnist.data import batches, default_root, ensure_mnist
 from ..mnist.presets import get_preset
 from ..mnist.train import build_model
-
-
-def sync(device):
-    """Wait for queued GPU work, so a timer reads the time the work took."""
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
 
 
 def notebook_pipeline_epochs(preset_name: str, device, epochs: int = 1, root=None, on_epoch=None):

@@ -203,6 +203,30 @@ def random_shift(images: torch.Tensor, max_shift: int, generator: torch.Generato
     return padded[batch, rows[:, :, None], cols[:, None, :]]
 
 
+def random_affine(images: torch.Tensor, max_shift: float, max_rotation: float, max_scale: float,
+                  generator: torch.Generator) -> torch.Tensor:
+    """Rotate, scale and translate each float image (B, 28, 28) at random, on its device.
+
+    Each image gets its own angle in [-max_rotation, +max_rotation] degrees, scale in
+    [1 - max_scale, 1 + max_scale] and shift in [-max_shift, +max_shift] pixels in x and y, drawn
+    from `generator` (CPU), then resampled bilinearly with zero fill
+    (torch.nn.functional.affine_grid / grid_sample). The draws are seeded; the resampling on a
+    GPU is not bit-for-bit reproducible.
+    """
+    B, H, W = images.shape
+    u = torch.rand(4, B, generator=generator) * 2 - 1                       # uniform in [-1, 1)
+    angle = torch.deg2rad(u[0] * max_rotation)
+    scale = 1 + u[1] * max_scale
+    cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale           # output -> input
+    # affine_grid works in [-1, 1] coordinates: one pixel is 2 / W wide.
+    theta = torch.stack([torch.stack([cos, -sin, u[2] * max_shift * 2 / W], 1),
+                         torch.stack([sin, cos, u[3] * max_shift * 2 / H], 1)], 1)   # (B, 2, 3)
+    theta = theta.to(images.device, images.dtype)
+    grid = torch.nn.functional.affine_grid(theta, (B, 1, H, W), align_corners=False)
+    return torch.nn.functional.grid_sample(images[:, None], grid, mode="bilinear",
+                                           padding_mode="zeros", align_corners=False)[:, 0]
+
+
 def batch_count(n: int, batch_size: int) -> int:
     """Batches in one pass over n images: ceil(n / batch_size), less one when the last would hold one image."""
     count = -(-n // batch_size)
@@ -210,8 +234,11 @@ def batch_count(n: int, batch_size: int) -> int:
 
 
 def batches(x: torch.Tensor, y: torch.Tensor, batch_size: int, generator: torch.Generator | None = None,
-            shuffle: bool = True, max_shift: int = 0):
+            shuffle: bool = True, max_shift: int = 0, max_rotation: float = 0.0, max_scale: float = 0.0):
     """Yield (float images (B, 28, 28), labels (B,)) as randperm slices of device-resident data.
+
+    Augmentation: with only `max_shift`, whole-pixel shifts (random_shift); with a rotation or a
+    scale too, one random affine map per image (random_affine).
 
     A last batch of one image joins the batch before it (which then holds batch_size + 1):
     batch norm cannot train on a single image (PyTorch refuses: a variance over one value), and
@@ -223,6 +250,9 @@ def batches(x: torch.Tensor, y: torch.Tensor, batch_size: int, generator: torch.
     for b in range(count):
         idx = order[b * batch_size:(b + 1) * batch_size if b < count - 1 else n]
         images = x[idx]
+        if max_rotation or max_scale:
+            yield random_affine(to_float(images), max_shift, max_rotation, max_scale, generator), y[idx]
+            continue
         if max_shift:
             images = random_shift(images, max_shift, generator)
         yield to_float(images), y[idx]

@@ -163,6 +163,12 @@ def recipe(train_config: dict) -> str:
         parts.append(f"smoothing {t['label_smoothing']:g}")
     if t.get("max_shift"):
         parts.append(f"shift ±{t['max_shift']} px")
+    if t.get("max_rotation"):
+        parts.append(f"rotation ±{t['max_rotation']:g}°")
+    if t.get("max_scale"):
+        parts.append(f"scale ±{t['max_scale']:g}")
+    if t.get("ema"):
+        parts.append(f"weight EMA {t['ema']:g}")
     return ", ".join(parts)
 
 

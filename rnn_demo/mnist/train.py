@@ -13,6 +13,12 @@ bf16 where the hardware has it) runs the training steps under autocast; weights,
 and checkpoints stay float32. Validation and test run in fp32 either way: the accuracy a
 checkpoint records is then the accuracy of the weights as everything else runs them (the Sketch
 tab, `python -m rnn_demo evaluate`), whatever precision trained them.
+
+Weight averaging: with `ema` > 0 an exponential moving average of the weights is kept beside
+them (torch.optim.swa_utils.AveragedModel); validation, test and the checkpoint use the average.
+
+Clocks: on a GPU the clock is read after the queued work has finished (devices.sync), so
+`train_seconds` is the time the training steps took, not the time it took to queue them.
 """
 
 import math
@@ -24,7 +30,7 @@ import torch
 import torch.nn.functional as F
 
 from ..checkpoints import save_checkpoint
-from ..devices import device_label, resolve_device
+from ..devices import device_label, resolve_device, sync
 from ..options import option
 from ..precision import PRECISIONS, autocast, resolve_precision
 from .data import Splits, batch_count, batches
@@ -47,6 +53,13 @@ class TrainConfig:
     label_smoothing: float = option(0.0, "label smoothing of the cross-entropy")
     max_shift: int = option(0, "random translation of each training image, up to this many pixels",
                             label="Max shift (px, augmentation)")
+    max_rotation: float = option(0.0, "random rotation of each training image, up to this many degrees",
+                                 label="Max rotation (degrees, augmentation)")
+    max_scale: float = option(0.0, "random scaling of each training image by up to this fraction "
+                              "(0.1: 0.9 to 1.1 times its size)", label="Max scale (fraction, augmentation)")
+    ema: float = option(0.0, "decay of an exponential moving average of the weights, which "
+                        "validation, test and the checkpoint use (e.g. 0.999); 0 = off",
+                        label="Weight EMA decay (0 = off)")
     seed: int = option(0, "seed for the weights and the batch order")
     device: str = option("auto", "auto (a GPU when there is one) | cpu | cuda | cuda:N")
     precision: str = option("fp32", "arithmetic of the training steps: fp32, bf16 (autocast; weights "
@@ -66,6 +79,10 @@ class TrainConfig:
             (self.grad_clip >= 0, f"gradient clip must be >= 0, got {self.grad_clip}"),
             (0 <= self.label_smoothing < 1, f"label smoothing must be in [0, 1), got {self.label_smoothing}"),
             (0 <= self.max_shift <= 8, f"max shift must be between 0 and 8 pixels, got {self.max_shift}"),
+            (0 <= self.max_rotation <= 45,
+             f"max rotation must be between 0 and 45 degrees, got {self.max_rotation}"),
+            (0 <= self.max_scale <= 0.5, f"max scale must be between 0 and 0.5, got {self.max_scale}"),
+            (0 <= self.ema < 1, f"ema decay must be in [0, 1), got {self.ema}"),
             (self.log_every >= 1, f"log_every must be >= 1, got {self.log_every}"),
             (0 <= self.seed < 2**63, f"seed must be between 0 and 2**63 - 1, got {self.seed}"),
             (self.precision in PRECISIONS,
@@ -136,6 +153,22 @@ def _step_events(pending: list, epoch: int, step: int):
         yield {"kind": "step", "epoch": epoch, "step": step - len(losses) + 1 + i, "loss": value}
 
 
+def _averaged(model: torch.nn.Module, decay: float):
+    """An exponential moving average of `model`'s weights and buffers, or None when decay is 0.
+
+    torch.optim.swa_utils: after each step, average = decay * average + (1 - decay) * weights.
+    Its `module` is a RowRNN of the same config, so it validates and saves like the model.
+    """
+    if not decay:
+        return None
+    from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+    averaged = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
+    for module in averaged.modules():
+        if isinstance(module, torch.nn.RNNBase):
+            module.flatten_parameters()          # the copy's weights in one block again, for cuDNN
+    return averaged
+
+
 def _scheduler(optimizer, config: TrainConfig, total_steps: int):
     if config.schedule == "onecycle":
         return torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.lr, total_steps=total_steps)
@@ -164,7 +197,11 @@ def train(model_config: RowRNNConfig, config: TrainConfig, splits: Splits, out=N
     if init is not None:
         model.load_state_dict(init)
     opt_cls = torch.optim.AdamW if config.optimizer == "adamw" else torch.optim.Adam
-    optimizer = opt_cls(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    # On a GPU one fused kernel updates every parameter (the default launches several per tensor).
+    optimizer = opt_cls(model.parameters(), lr=config.lr, weight_decay=config.weight_decay,
+                        fused=True if device.type == "cuda" else None)
+    averaged = _averaged(model, config.ema)
+    scored = averaged.module if averaged is not None else model     # what is validated and saved
     steps_per_epoch = batch_count(len(splits.train_x), config.batch_size)
     scheduler = _scheduler(optimizer, config, steps_per_epoch * config.epochs)
     generator = torch.Generator().manual_seed(config.seed)
@@ -182,7 +219,8 @@ def train(model_config: RowRNNConfig, config: TrainConfig, splits: Splits, out=N
         model.train()
         pending, epoch_loss = [], torch.zeros((), device=device)
         for images, labels in batches(splits.train_x, splits.train_y, config.batch_size,
-                                      generator, shuffle=True, max_shift=config.max_shift):
+                                      generator, shuffle=True, max_shift=config.max_shift,
+                                      max_rotation=config.max_rotation, max_scale=config.max_scale):
             if stop is not None and stop.is_set():
                 status = "stopped"
                 break
@@ -194,6 +232,8 @@ def train(model_config: RowRNNConfig, config: TrainConfig, splits: Splits, out=N
             if config.grad_clip:
                 torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
             optimizer.step()
+            if averaged is not None:
+                averaged.update_parameters(model)
             if scheduler is not None:
                 scheduler.step()
             step += 1
@@ -204,8 +244,9 @@ def train(model_config: RowRNNConfig, config: TrainConfig, splits: Splits, out=N
                 yield from _step_events(pending, epoch, step)
                 pending = []
         yield from _step_events(pending, epoch, step)
+        sync(device)
         t_eval = time.perf_counter()
-        measured = None if status == "stopped" else evaluate(model, splits.val_x, splits.val_y, stop=stop)
+        measured = None if status == "stopped" else evaluate(scored, splits.val_x, splits.val_y, stop=stop)
         if measured is None:
             status = "stopped"
             break
@@ -218,10 +259,11 @@ def train(model_config: RowRNNConfig, config: TrainConfig, splits: Splits, out=N
         history.append(record)
         yield {"kind": "epoch", "epochs": config.epochs, **record, "seconds": elapsed}
 
+    sync(device)
     train_seconds = time.perf_counter() - t0 - eval_seconds
     test_acc = None
-    if status == "completed":
-        _, test_acc = evaluate(model, splits.test_x, splits.test_y)
+    if status == "completed" and len(splits.test_x):
+        _, test_acc = evaluate(scored, splits.test_x, splits.test_y)
     metrics = {
         "name": name, "status": status, "test_acc": test_acc,
         "val_acc": history[-1]["val_acc"] if history else None,
@@ -233,6 +275,6 @@ def train(model_config: RowRNNConfig, config: TrainConfig, splits: Splits, out=N
     }
     path = None
     if out is not None:
-        path = str(save_checkpoint(out, "row_rnn", model_config.to_dict(), model.state_dict(),
+        path = str(save_checkpoint(out, "row_rnn", model_config.to_dict(), scored.state_dict(),
                                    metrics, config.to_dict()))
     yield {"kind": "end", **metrics, "seconds": time.perf_counter() - t0, "checkpoint_path": path}

@@ -49,6 +49,9 @@ def _recipe_text(t: dict) -> str:
     parts = [f"{t['epochs']} ep", f"bs {t['batch_size']}", f"{t['optimizer']} {t['lr']:g}", t["schedule"]]
     parts += [f"wd {t['weight_decay']:g}"] if t["weight_decay"] else []
     parts += [f"shift {t['max_shift']}px"] if t["max_shift"] else []
+    parts += [f"rotate {t['max_rotation']:g}°"] if t.get("max_rotation") else []
+    parts += [f"scale ±{t['max_scale']:g}"] if t.get("max_scale") else []
+    parts += [f"EMA {t['ema']:g}"] if t.get("ema") else []
     return " · ".join(parts + [f"seed {t['seed']}"])
 
 

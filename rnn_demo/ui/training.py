@@ -34,7 +34,7 @@ DEFAULT_PRESET = "fast" if "fast" in PRESETS else "lstm"
 MODEL_FORM = ("cell", "nonlinearity", "hidden_size", "num_layers", "bidirectional", "norm", "head",
               "mlp_hidden", "dropout", "readout")
 RECIPE_FORM = ("epochs", "batch_size", "lr", "schedule", "optimizer", "weight_decay", "max_shift",
-               "seed", "grad_clip", "label_smoothing", "precision")
+               "seed", "max_rotation", "max_scale", "ema", "grad_clip", "label_smoothing", "precision")
 FORM = MODEL_FORM + RECIPE_FORM
 FILLED = tuple(f for f in FORM if f != "seed")        # what choosing a preset fills in
 INTEGERS = {name for cls in (RowRNNConfig, TrainConfig) for name, kind in cls.__annotations__.items()
@@ -211,6 +211,10 @@ def build_form(v: dict) -> dict:
             form["weight_decay"] = _number(T, "weight_decay", v["weight_decay"], minimum=0)
             form["max_shift"] = _number(T, "max_shift", v["max_shift"], minimum=0, maximum=8)
             form["seed"] = _number(T, "seed", 0)
+        with gr.Row():
+            form["max_rotation"] = _number(T, "max_rotation", v["max_rotation"], minimum=0, maximum=45)
+            form["max_scale"] = _number(T, "max_scale", v["max_scale"], minimum=0, maximum=0.5, step=0.05)
+            form["ema"] = _number(T, "ema", v["ema"], minimum=0, maximum=0.9999, step=0.001)
         with gr.Row():
             form["grad_clip"] = _number(T, "grad_clip", v["grad_clip"], minimum=0)
             form["label_smoothing"] = _number(T, "label_smoothing", v["label_smoothing"], minimum=0)

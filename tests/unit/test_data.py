@@ -9,6 +9,7 @@ from rnn_demo.mnist.data import (
     batch_count,
     batches,
     ensure_mnist,
+    random_affine,
     random_shift,
     synthetic_splits,
 )
@@ -82,3 +83,37 @@ def test_augmented_batches_keep_labels_paired_with_images():
         bar_col = images[:, 6:22, :].mean(1).argmax(1)
         assert ((bar_col - (2 * labels + 4)).abs() <= 3).all()
 
+
+
+def test_random_affine_without_a_change_is_the_identity_and_with_one_is_seeded():
+    s = synthetic_splits(n_train=32)
+    images = s.train_x.float() / 255
+    same = random_affine(images, 0, 0.0, 0.0, torch.Generator().manual_seed(0))
+    assert same.shape == images.shape and torch.allclose(same, images, atol=1e-5)
+    a = random_affine(images, 2, 15.0, 0.2, torch.Generator().manual_seed(1))
+    b = random_affine(images, 2, 15.0, 0.2, torch.Generator().manual_seed(1))
+    assert torch.equal(a, b), "the same generator draws the same maps"
+    assert not torch.allclose(a, images, atol=1e-2), "a rotation and a scale move ink"
+    assert 0 <= a.min() and a.max() <= 1 + 1e-6
+
+
+def test_a_rotation_tilts_a_bar_and_keeps_its_ink():
+    x = torch.zeros(64, 28, 28)
+    x[:, 4:24, 13:15] = 1.0                              # a vertical bar through the centre
+
+    def tilt(images):                                    # columns between the bar's top and bottom
+        return (images[:, 5].argmax(1) - images[:, 22].argmax(1)).abs()
+
+    assert tilt(random_affine(x, 0, 0.0, 0.0, torch.Generator())).max() == 0
+    turned = random_affine(x, 0, 30.0, 0.0, torch.Generator().manual_seed(0))
+    assert tilt(turned).max() >= 5, "a turn of up to 30 degrees tilts some bars by 5 columns or more"
+    assert turned.sum().item() == pytest.approx(x.sum().item(), rel=0.1), "ink is kept, not cut off"
+
+
+def test_batches_with_rotation_and_scale_keep_labels_paired_with_images():
+    s = synthetic_splits(n_train=64)
+    g = torch.Generator().manual_seed(0)
+    for images, labels in batches(s.train_x, s.train_y, 16, g, max_shift=1, max_rotation=5.0, max_scale=0.05):
+        assert images.dtype == torch.float32 and images.shape == (len(labels), 28, 28)
+        bar_col = images[:, 6:22, :].mean(1).argmax(1)
+        assert ((bar_col - (2 * labels + 4)).abs() <= 3).all()

@@ -101,7 +101,9 @@ def test_diverging_run_raises_a_clear_error():
 
 
 @pytest.mark.parametrize("bad", [dict(epochs=0), dict(lr=0), dict(lr=-1e-3), dict(batch_size=0),
-                                 dict(schedule="warp"), dict(max_shift=20), dict(lr=float("nan"))])
+                                 dict(schedule="warp"), dict(max_shift=20), dict(lr=float("nan")),
+                                 dict(max_rotation=90), dict(max_scale=0.9), dict(ema=1.0),
+                                 dict(ema=-0.1)])
 def test_absurd_hyperparameters_are_rejected_before_training(bad):
     with pytest.raises(ValueError):
         next(train(TINY, TrainConfig(**bad), synthetic_splits(n_train=32)))
@@ -146,3 +148,35 @@ def test_stop_during_validation_does_not_wait_for_the_full_pass():
             stop.set()              # the epoch's only step is done: validation comes next
     assert events[-1]["status"] == "stopped" and events[-1]["epochs_done"] == 0
     assert not [e for e in events if e["kind"] == "epoch"]
+
+
+def test_weight_ema_is_what_validation_scores_and_the_checkpoint_keeps(tmp_path):
+    splits = synthetic_splits(n_train=256, n_val=128, n_test=128)
+    config = TrainConfig(epochs=2, batch_size=32, lr=3e-2, device="cpu", ema=0.9)
+    events = list(train(TINY, config, splits, out=tmp_path / "ema.pt"))
+    plain = list(train(TINY, replace(config, ema=0.0), splits, out=tmp_path / "plain.pt"))
+    steps = lambda evs: [e["loss"] for e in evs if e["kind"] == "step"]
+    assert steps(events) == steps(plain), "the average never feeds back into training"
+    averaged, trained = RowRNN.from_checkpoint(tmp_path / "ema.pt"), RowRNN.from_checkpoint(tmp_path / "plain.pt")
+    differs = [not torch.equal(a, b) for a, b in zip(averaged.state_dict().values(), trained.state_dict().values())]
+    assert any(differs), "the checkpoint holds the average, not the last weights"
+    _, val_acc = evaluate(averaged, splits.val_x, splits.val_y)
+    assert events[-1]["val_acc"] == pytest.approx(val_acc)
+    assert load_checkpoint(tmp_path / "ema.pt")["train_config"]["ema"] == 0.9
+
+
+def test_augmented_training_is_seeded_and_learns(tmp_path):
+    splits = synthetic_splits(n_train=256, n_val=128, n_test=128)
+    kw = dict(epochs=3, seed=3, max_shift=1, max_rotation=8.0, max_scale=0.1)
+    a, b = _run(**kw), _run(**kw)
+    losses = lambda evs: [e["loss"] for e in evs if e["kind"] == "step"]
+    assert losses(a) == losses(b)
+    assert losses(a) != losses(_run(**{**kw, "max_rotation": 0.0}))
+    assert a[-1]["test_acc"] > 0.5
+
+
+def test_a_withheld_test_set_is_never_scored():
+    splits = synthetic_splits(n_train=64, n_val=32, n_test=32)
+    held_out = replace(splits, test_x=splits.test_x[:0], test_y=splits.test_y[:0])
+    end = list(train(TINY, TrainConfig(epochs=1, batch_size=32, device="cpu"), held_out))[-1]
+    assert end["status"] == "completed" and end["test_acc"] is None and end["val_acc"] is not None
