@@ -392,9 +392,17 @@ class RunManager:
                      out=folder / "checkpoint.pt", stop=stop, name=record["name"])
 
 
+def _gpu_allocation_failed(error: Exception) -> bool:
+    """A CUDA library (cuDNN, cuBLAS) that could not allocate its workspace says so in its own words."""
+    text = str(error)
+    return isinstance(error, RuntimeError) and ("CUDNN_STATUS_ALLOC_FAILED" in text
+                                                or "CUBLAS_STATUS_ALLOC_FAILED" in text
+                                                or "CUDA out of memory" in text)
+
+
 def _failure_reason(error: Exception) -> str:
     """One line a user can act on."""
-    if isinstance(error, torch.cuda.OutOfMemoryError):
+    if isinstance(error, torch.cuda.OutOfMemoryError) or _gpu_allocation_failed(error):
         return "out of GPU memory: use a smaller batch size or model"
     if isinstance(error, MemoryError):
         return "out of memory: use a smaller batch size or model"

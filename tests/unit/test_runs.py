@@ -17,7 +17,7 @@ from rnn_demo.mnist.model import RowRNNConfig
 from rnn_demo.mnist.presets import NOTEBOOK_PRESETS
 from rnn_demo.mnist.run_files import process_id
 from rnn_demo.mnist.run_log import Curves
-from rnn_demo.mnist.runs import RunManager
+from rnn_demo.mnist.runs import RunManager, _failure_reason
 from rnn_demo.mnist.train import TrainConfig
 
 TINY = RowRNNConfig(cell="gru", hidden_size=16)
@@ -242,3 +242,13 @@ def test_a_fine_tune_to_my_digits_is_a_run_of_its_owner_with_adapt_events(manage
     with pytest.raises(Exception, match="another visitor"):
         manager.delete(record["id"], by=bob)
     manager.delete(record["id"], by=alice)
+
+
+@pytest.mark.parametrize("error", [
+    torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB"),
+    RuntimeError("cuDNN error: CUDNN_STATUS_ALLOC_FAILED"),
+    RuntimeError("CUDA error: CUBLAS_STATUS_ALLOC_FAILED when calling `cublasCreate(handle)`"),
+])
+def test_a_gpu_out_of_memory_in_any_library_reads_as_one_clear_line(error):
+    assert _failure_reason(error) == "out of GPU memory: use a smaller batch size or model"
+    assert _failure_reason(RuntimeError("shape mismatch")) == "RuntimeError: shape mismatch"
