@@ -1,12 +1,13 @@
-"""python -m rnn_demo.bench {train, precision, eval-mode, time-to-accuracy, sketch, ui, my-digits, polling, soak} [options]; --help on each."""
+"""python -m rnn_demo.bench {train, precision, eval-mode, time-to-accuracy, sketch, ui, my-digits, polling, soak, gpu} [options]; --help on each."""
 
 import argparse
 import sys
 
-from . import eval_mode, my_digits, polling, precision, sketch, soak, time_to_accuracy, train, ui
+from . import eval_mode, gpu, my_digits, polling, precision, sketch, soak, time_to_accuracy, train, ui
 
 BENCHMARKS = {"train": train, "precision": precision, "eval-mode": eval_mode, "time-to-accuracy": time_to_accuracy,
-              "sketch": sketch, "ui": ui, "my-digits": my_digits, "polling": polling, "soak": soak}
+              "sketch": sketch, "ui": ui, "my-digits": my_digits, "polling": polling, "soak": soak,
+              "gpu": gpu}
 
 
 def main(argv=None) -> int:
