@@ -58,7 +58,7 @@ class Listing:
         hidden states are its own answers after each row, at one pass per drawing, where a model
         that needs the whole image (bidirectional, pooled) is shown each prefix in turn, about 20
         passes. So a unidirectional model is the default when there is one (`fast`, 98.44%, over
-        `best`, 99.37%, in the shipped set; docs/benchmarks.md has both timed); any other model is
+        `best`, 99.52%, in the shipped set; docs/benchmarks.md has both timed); any other model is
         one choice away in the list, which stays most-accurate-first.
         """
         return next((e for e in self.entries if e.config.reads_as_it_goes),
