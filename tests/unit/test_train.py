@@ -165,8 +165,7 @@ def test_weight_ema_is_what_validation_scores_and_the_checkpoint_keeps(tmp_path)
     assert load_checkpoint(tmp_path / "ema.pt")["train_config"]["ema"] == 0.9
 
 
-def test_augmented_training_is_seeded_and_learns(tmp_path):
-    splits = synthetic_splits(n_train=256, n_val=128, n_test=128)
+def test_augmented_training_is_seeded_and_learns():
     kw = dict(epochs=3, seed=3, max_shift=1, max_rotation=8.0, max_scale=0.1)
     a, b = _run(**kw), _run(**kw)
     losses = lambda evs: [e["loss"] for e in evs if e["kind"] == "step"]
