@@ -13,14 +13,14 @@ from pathlib import Path
 
 import gradio as gr
 
-from rnn_demo.mnist.access import Quotas
+from rnn_demo.mnist.runs.quotas import Quotas
 from rnn_demo.mnist.data import synthetic_splits
-from rnn_demo.mnist.runs import RunManager
-from rnn_demo.ui.adder import build_adder_tab
+from rnn_demo.mnist.runs.manager import RunManager
+from rnn_demo.ui.adder.tab import build_adder_tab
 from rnn_demo.ui.browser import installation_secret
 from rnn_demo.ui.serve_options import open_warning, parse_args
-from rnn_demo.ui.sketch import build_sketch_tab
-from rnn_demo.ui.training import build_training_tab
+from rnn_demo.ui.sketch.tab import build_sketch_tab
+from rnn_demo.ui.training.tab import build_training_tab
 from rnn_demo.ui.visitors import Visitors
 
 ROOT = Path(__file__).resolve().parent

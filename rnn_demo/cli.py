@@ -13,7 +13,7 @@ import sys
 
 from .adder import cli as adder_cli
 from .mnist import cli as mnist_cli
-from .mnist import runs_cli
+from .mnist.runs import cli as runs_cli
 
 
 def build_parser() -> argparse.ArgumentParser:

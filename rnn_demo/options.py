@@ -29,6 +29,13 @@ def option(default, help: str, *, choices=None, cli: bool = True, label: str | N
                                             "label": label, "flag": flag})
 
 
+def check_all(checks) -> None:
+    """A config's checklist: (ok, message) pairs; ValueError with the message of the first that fails."""
+    for ok, message in checks:
+        if not ok:
+            raise ValueError(message)
+
+
 def _field(cls, name: str):
     try:
         return next(f for f in fields(cls) if f.name == name)

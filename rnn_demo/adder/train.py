@@ -19,7 +19,7 @@ import torch.nn.functional as F
 
 from ..checkpoints import save_checkpoint
 from ..devices import device_label, resolve_device
-from ..options import option
+from ..options import check_all, option
 from .data import DENSITIES, add_bits, encode, make_batch
 from .model import Adder, AdderConfig
 
@@ -62,9 +62,7 @@ class AdderTrainConfig:
             (self.eval_pairs >= 1, f"eval pairs must be >= 1, got {self.eval_pairs}"),
             (all(1 <= n <= 100_000 for n in self.eval_lengths), "eval lengths must be in 1..100000"),
         ]
-        for ok, message in checks:
-            if not ok:
-                raise ValueError(message)
+        check_all(checks)
         return self
 
     def to_dict(self) -> dict:

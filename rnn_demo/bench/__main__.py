@@ -1,4 +1,4 @@
-"""python -m rnn_demo.bench {train, precision, eval-mode, time-to-accuracy, sketch, ui, my-digits, polling, soak, gpu} [options]; --help on each."""
+"""python -m rnn_demo.bench NAME [options]: one benchmark of BENCHMARKS; --help lists them, NAME --help each."""
 
 import argparse
 import sys
@@ -11,7 +11,8 @@ BENCHMARKS = {"train": train, "precision": precision, "eval-mode": eval_mode, "t
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m rnn_demo.bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m rnn_demo.bench",
+                                     description=f"Benchmarks: {', '.join(BENCHMARKS)}.")
     sub = parser.add_subparsers(dest="what", required=True)
     for name, module in BENCHMARKS.items():
         p = sub.add_parser(name, help=module.__doc__.splitlines()[0].replace("%", "%%"),

@@ -9,7 +9,7 @@ where every user sends its drawings one after another.
 - `gradio_client` users call `/predict`; they join Gradio's queue, which batches their drawings
   (target for 50 users x 4 drawings: 0 errors, p95 <= 1 s, at least 35 answers a second).
 - Pages: what the Sketch tab's page sends, a direct call of its answer event (`queue=False`, one
-  HTTP request and its response; batched on the server by `rnn_demo.ui.dynamic_batching`), over
+  HTTP request and its response; batched on the server by `rnn_demo.ui.sketch.dynamic_batching`), over
   one kept-alive connection per page, as a browser does.
 
 Prints errors, the latency of an answer (p50, p95, max), answers per second and, where /proc
@@ -36,7 +36,7 @@ from .pen_digits import as_canvas_value, pen_digits
 
 def _cpu_seconds(pid: int) -> float | None:
     """User + system CPU seconds so far of process `pid` and its child processes (the served app
-    answers drawings in one: `rnn_demo.ui.answer_process`); None without /proc."""
+    answers drawings in one: `rnn_demo.ui.sketch.answer_process`); None without /proc."""
     def stat(path: Path) -> list[str] | None:
         try:
             return path.read_text().rsplit(")", 1)[1].split()

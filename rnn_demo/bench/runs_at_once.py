@@ -19,7 +19,8 @@ from ..devices import resolve_device
 from ..mnist.data import Splits, load_mnist
 from ..mnist.model import RowRNN
 from ..mnist.presets import get_preset
-from ..mnist.runs import CUDA_LOG_EVERY
+from ..mnist.runs.log import parse_lines
+from ..mnist.runs.manager import CUDA_LOG_EVERY
 from ..mnist.train import evaluate, train
 from .training_checks import SEEDS, Report, train_preset, without_test
 
@@ -75,9 +76,7 @@ def _spawn(jobs: list[dict], work: Path) -> list[subprocess.Popen]:
 
 
 def _read_events(path: Path) -> list[dict]:
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return parse_lines(path.read_bytes()) if path.exists() else []
 
 
 def _finish(procs, deadline: float) -> bool:

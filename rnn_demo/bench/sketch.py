@@ -64,9 +64,9 @@ def run(args) -> int:
 
 
 def run_in_process(args) -> int:
-    from ..ui.drawings import digit_from_value  # how the tab reads a drawing
-    from ..ui.sketch import look_inside  # the tab's handlers: views included
-    from ..ui.sketch import predict as answer
+    from ..ui.sketch.drawings import digit_from_value  # how the tab reads a drawing
+    from ..ui.sketch.tab import look_inside  # the tab's handlers: views included
+    from ..ui.sketch.tab import predict as answer
     if args.threads > 0:
         torch.set_num_threads(args.threads)
     registry = ModelRegistry(Path(args.checkpoints))

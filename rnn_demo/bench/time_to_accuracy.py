@@ -15,7 +15,7 @@ import torch
 from ..devices import device_label, resolve_device
 from ..mnist.data import load_mnist
 from ..mnist.presets import get_preset
-from ..mnist.runs import CUDA_LOG_EVERY
+from ..mnist.runs.manager import CUDA_LOG_EVERY
 from ..mnist.train import evaluate, train
 from .notebook import notebook_pipeline_epochs
 

@@ -17,7 +17,7 @@ import torch
 from ..mnist.data import Splits
 from ..mnist.model import RowRNN
 from ..mnist.presets import get_preset
-from ..mnist.runs import CUDA_LOG_EVERY, RunManager
+from ..mnist.runs.manager import CUDA_LOG_EVERY, RunManager
 from ..mnist.train import evaluate, train
 from .notebook import notebook_pipeline_epochs
 

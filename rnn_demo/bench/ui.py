@@ -68,7 +68,7 @@ def _train(client, runs: Path, preset: str, epochs: int) -> dict:
 
 def direct(preset: str, epochs: int, device: str) -> dict:
     """Train through a RunManager with no UI; print epochs per second and accuracy."""
-    from ..mnist.runs import RunManager
+    from ..mnist.runs.manager import RunManager
     manager = RunManager(Path(tempfile.mkdtemp(prefix="bench-direct-runs-")))
     record = manager.start_preset(preset, epochs=epochs, device=device)
     print(f"{record['id']}: {preset} on {record['device']}, {record['params']:,} parameters", flush=True)

@@ -47,7 +47,7 @@ import torch.nn.functional as F
 
 from ..checkpoints import load_checkpoint
 from ..devices import resolve_device
-from ..options import option
+from ..options import check_all, option
 from .data import Splits, random_shift, to_float
 from .model import RowRNN, RowRNNConfig
 from .train import TrainConfig, evaluate, train
@@ -89,9 +89,7 @@ class AdaptConfig:
             (0 <= self.max_shift <= 8, f"max shift must be between 0 and 8 pixels, got {self.max_shift}"),
             (self.mnist_val >= 1, f"mnist_val must be at least 1, got {self.mnist_val}"),
         ]
-        for ok, message in checks:
-            if not ok:
-                raise ValueError(message)
+        check_all(checks)
         return self
 
     def train_config(self) -> TrainConfig:

@@ -26,12 +26,12 @@ from ..options import add_options, given
 from .adapt import AdaptConfig, adapt
 from .data import batches, load_mnist
 from .digit_files import read_pictures
-from .export import TensorBoardLog, tensorboard_available
 from .model import RowRNN, RowRNNConfig
 from .presets import PRESETS, get_preset
 from .registry import ModelRegistry
 from .report import write_model_card
 from .reproduce import Job, reproduce, reproduce_seeds
+from .runs.export import TensorBoardLog, tensorboard_available
 from .scoring import accuracy_table, score
 from .train import TrainConfig, train
 

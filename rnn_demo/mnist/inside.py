@@ -20,9 +20,9 @@ variant, so its importance is exactly 0.
 import numpy as np
 import torch
 
+from .cells import CELL_TYPES
 from .model import RowRNN, prefix_batch
 
-GATES = {"lstm": ("input", "forget", "output"), "gru": ("reset", "update"), "rnn": ()}
 
 
 def _weights(rnn: torch.nn.RNNBase, layer: int, direction: int):
@@ -34,7 +34,7 @@ def _weights(rnn: torch.nn.RNNBase, layer: int, direction: int):
 def _layer_states(model: RowRNN, layer: int, inputs: torch.Tensor) -> torch.Tensor:
     """(T, I) -> (T, directions * H): one layer of the model run by torch, its own weights shared."""
     c = model.config
-    kind = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[c.cell]
+    kind = CELL_TYPES[c.cell].module
     extra = {"nonlinearity": c.nonlinearity} if c.cell == "rnn" else {}
     with torch.device("meta"):                     # no weights of its own to allocate and initialise
         single = kind(inputs.shape[-1], c.hidden_size, batch_first=True, bidirectional=c.bidirectional,
@@ -160,7 +160,7 @@ def inspect(model: RowRNN, digit) -> dict:
     hidden, gates = hidden_and_gates(model, digit)
     row_logits, importance = row_answers_and_occlusion(model, digit)
     probabilities = torch.softmax(row_logits[-1], dim=-1)
-    return {"hidden": hidden.numpy(), "gates": gates.numpy(), "gate_names": GATES[model.config.cell],
+    return {"hidden": hidden.numpy(), "gates": gates.numpy(), "gate_names": CELL_TYPES[model.config.cell].gates,
             "row_logits": row_logits.numpy(), "probabilities": probabilities.numpy(),
             "predicted": int(probabilities.argmax()), "importance": importance.numpy(),
             "reads_as_it_goes": model.config.reads_as_it_goes}

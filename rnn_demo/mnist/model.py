@@ -13,8 +13,8 @@ from torch import nn
 
 from ..checkpoints import CheckpointError, load_checkpoint
 from ..options import option
+from .cells import CELL_TYPES, CELLS
 
-CELLS = ("rnn", "lstm", "gru")
 NORMS = (None, "batch", "layer")
 HEADS = ("linear", "mlp")
 READOUTS = ("last", "pool")
@@ -75,7 +75,7 @@ class RowRNN(nn.Module):
         super().__init__()
         self.config = config.validate()
         c = config
-        rnn_cls = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[c.cell]
+        rnn_cls = CELL_TYPES[c.cell].module
         kwargs = {"nonlinearity": c.nonlinearity} if c.cell == "rnn" else {}
         self.rnn = rnn_cls(c.input_size, c.hidden_size, num_layers=c.num_layers, batch_first=True,
                            bidirectional=c.bidirectional,

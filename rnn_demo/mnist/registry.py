@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ..checkpoints import CheckpointError, load_checkpoint
 from .model import RowRNN, RowRNNConfig
+from .runs.files import CHECKPOINT_FILE, RUN_FILE
 
 
 @dataclass(frozen=True)
@@ -177,14 +178,14 @@ class ModelRegistry:
         if not run_dir.is_dir():
             return None, None
         try:
-            info = json.loads((run_dir / "run.json").read_text())
+            info = json.loads((run_dir / RUN_FILE).read_text())
         except FileNotFoundError:
             return None, None                             # a run still being set up
         except (OSError, ValueError) as e:
             return None, f"{run_dir / 'run.json'}: unreadable run record: {str(e)[:120]}"
         if not isinstance(info, dict) or info.get("status") != "completed":
             return None, None
-        path = run_dir / "checkpoint.pt"
+        path = run_dir / CHECKPOINT_FILE
         if not path.is_file():
             return None, f"{run_dir}: run marked completed but has no checkpoint.pt"
         name = str(info.get("name") or info.get("id") or run_dir.name)

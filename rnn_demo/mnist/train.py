@@ -31,7 +31,7 @@ import torch.nn.functional as F
 
 from ..checkpoints import save_checkpoint
 from ..devices import device_label, resolve_device, sync
-from ..options import option
+from ..options import check_all, option
 from ..precision import PRECISIONS, autocast, resolve_precision
 from .data import Splits, batch_count, batches
 from .model import RowRNN, RowRNNConfig, count_parameters
@@ -88,9 +88,7 @@ class TrainConfig:
             (self.precision in PRECISIONS,
              f"precision must be fp32, bf16 or auto, got {self.precision!r}"),
         ]
-        for ok, message in checks:
-            if not ok:
-                raise ValueError(message)
+        check_all(checks)
         return self
 
     def to_dict(self) -> dict:

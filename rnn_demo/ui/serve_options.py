@@ -15,7 +15,7 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
-from ..mnist.access import Quotas
+from ..mnist.runs.quotas import Quotas
 from ..options import add_options, given
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")

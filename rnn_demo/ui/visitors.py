@@ -12,7 +12,7 @@ cannot forge it): {"token": ..., "user": the signed-in user name or None}. The p
 fills it from the browser's store and the login. An API client (gradio_client has no
 localStorage and fires no load event) gets a token of its own at its first action and keeps it
 for as long as its Client lives. Nobody can name somebody else's token: the API takes none, and
-runs record only its hash (see rnn_demo/mnist/access.py).
+runs record only its hash (see rnn_demo/mnist/runs/quotas.py).
 
 With a login (Gradio's auth), the users named by `--operator` are operators on the page: they
 may stop and delete every run and are held to no quota. (From a script, the operator uses the
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import gradio as gr
 
-from ..mnist.access import Actor, is_token, new_token, visitor
+from ..mnist.runs.quotas import Actor, is_token, new_token, visitor
 from .browser import browser_state
 
 

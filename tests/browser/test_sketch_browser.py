@@ -6,7 +6,7 @@ import time
 import numpy as np
 import pytest
 
-from rnn_demo.ui.sketch_views import DIGIT_COLOURS
+from rnn_demo.ui.sketch.views import DIGIT_COLOURS
 
 # Strokes in [0, 1] canvas coordinates, about ten points each, as a person's quick strokes.
 ONE = [[(0.5, 0.1 + 0.08 * i) for i in range(11)]]

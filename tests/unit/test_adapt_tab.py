@@ -6,13 +6,13 @@ import shutil
 import gradio as gr
 import pytest
 
-from rnn_demo.mnist.access import owner_id
+from rnn_demo.mnist.runs.quotas import owner_id
 from rnn_demo.mnist.data import synthetic_splits
 from rnn_demo.mnist.my_digits import add_pictures, new_set
 from rnn_demo.mnist.registry import ModelRegistry
-from rnn_demo.mnist.runs import RunManager
-from rnn_demo.ui import adapt_view
-from rnn_demo.ui.adapt_view import adapt_start
+from rnn_demo.mnist.runs.manager import RunManager
+from rnn_demo.ui.sketch import adapt_view
+from rnn_demo.ui.sketch.adapt_view import adapt_start
 from rnn_demo.ui.visitors import Visitors, ensure_who
 
 

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from rnn_demo.adder.model import Adder, AdderConfig
-from rnn_demo.ui.adder import add, explain, train_new
+from rnn_demo.ui.adder.tab import add, explain, train_new
 
 CHECKPOINTS = Path(__file__).resolve().parents[2] / "checkpoints"
 

@@ -12,8 +12,8 @@ import pytest
 
 from rnn_demo.bench.pen_digits import as_canvas_value, pen_digits
 from rnn_demo.mnist.registry import ModelRegistry
-from rnn_demo.ui.answer_process import AnswerProcess, BrokenProcessPool
-from rnn_demo.ui.sketch_answers import predict
+from rnn_demo.ui.sketch.answer_process import AnswerProcess, BrokenProcessPool
+from rnn_demo.ui.sketch.answers import predict
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -106,7 +106,7 @@ def test_after_two_failures_the_fallback_answers_until_the_backoff_ends(monkeypa
 
 
 def test_the_process_exits_when_the_server_is_killed(tmp_path):
-    code = ("import sys, time; from rnn_demo.ui.answer_process import AnswerProcess\n"
+    code = ("import sys, time; from rnn_demo.ui.sketch.answer_process import AnswerProcess\n"
             f"p = AnswerProcess({str(ROOT / 'checkpoints')!r}, {str(tmp_path)!r}, fallback=None)\n"
             "print(p.pid(timeout=60), flush=True); time.sleep(60)")
     server = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True)
@@ -123,7 +123,7 @@ def test_the_process_exits_when_the_server_is_killed(tmp_path):
 
 
 def test_the_answering_modules_import_without_gradio():
-    code = "import sys, rnn_demo.ui.answer_process; print('gradio' in sys.modules)"
+    code = "import sys, rnn_demo.ui.sketch.answer_process; print('gradio' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"

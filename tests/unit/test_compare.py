@@ -7,9 +7,9 @@ import math
 
 import pytest
 
-from rnn_demo.mnist.export import TensorBoardLog, export_files, write_csv
-from rnn_demo.mnist.run_log import Curves, EventLog
-from rnn_demo.ui.compare_view import PALETTE, colours, config_diff, ema, faint, metric_frame, series, thin
+from rnn_demo.mnist.runs.export import TensorBoardLog, export_files, write_csv
+from rnn_demo.mnist.runs.log import Curves, EventLog
+from rnn_demo.ui.training.compare_view import PALETTE, colours, config_diff, ema, faint, metric_frame, series, thin
 
 
 def fake_log(path, steps_per_epoch=4, epochs=2, t0=1000.0, written=None):

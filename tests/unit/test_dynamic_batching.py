@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from rnn_demo.ui.dynamic_batching import Busy, DynamicBatcher
+from rnn_demo.ui.sketch.dynamic_batching import Busy, DynamicBatcher
 
 
 def run(main):

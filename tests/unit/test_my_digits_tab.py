@@ -8,7 +8,7 @@ from PIL import Image, ImageDraw
 
 from rnn_demo.mnist.my_digits import add_digit, new_set, parse_set
 from rnn_demo.mnist.registry import ModelRegistry
-from rnn_demo.ui.my_digits import delete, export_zip, import_files, save, views
+from rnn_demo.ui.sketch.my_digits import delete, export_zip, import_files, save, views
 
 CHECKPOINTS = Path(__file__).resolve().parents[2] / "checkpoints"
 ONE = {"width": 448, "height": 448, "brush": 28, "version": 3, "live": False,

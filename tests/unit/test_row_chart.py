@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 
-from rnn_demo.ui.sketch_views import DECIMALS, row_chart_value
+from rnn_demo.ui.sketch.views import DECIMALS, row_chart_value
 
 
 def test_the_value_is_the_rows_rounded_and_small():

@@ -10,14 +10,14 @@ import pytest
 import torch
 
 from rnn_demo.checkpoints import load_checkpoint
-from rnn_demo.mnist.access import visitor
+from rnn_demo.mnist.runs.quotas import visitor
 from rnn_demo.mnist.adapt import AdaptConfig, AdaptError
 from rnn_demo.mnist.data import synthetic_splits
 from rnn_demo.mnist.model import RowRNNConfig
 from rnn_demo.mnist.presets import NOTEBOOK_PRESETS
-from rnn_demo.mnist.run_files import process_id
-from rnn_demo.mnist.run_log import Curves
-from rnn_demo.mnist.runs import RunManager, _failure_reason
+from rnn_demo.mnist.runs.files import process_id
+from rnn_demo.mnist.runs.log import Curves
+from rnn_demo.mnist.runs.manager import RunManager, _failure_reason
 from rnn_demo.mnist.train import TrainConfig
 
 TINY = RowRNNConfig(cell="gru", hidden_size=16)

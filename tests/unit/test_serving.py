@@ -3,7 +3,7 @@ session is, and timers that tick only on their own tab."""
 
 import pytest
 
-from rnn_demo.mnist.access import Quotas, is_token, owner_id
+from rnn_demo.mnist.runs.quotas import Quotas, is_token, owner_id
 from rnn_demo.ui.serve_options import open_warning, parse_args, read_users
 from rnn_demo.ui.timers import toggle
 from rnn_demo.ui.visitors import ensure_who, recall_who
@@ -72,8 +72,8 @@ def test_a_timer_runs_only_while_its_tab_is_shown():
 
 def test_the_tabs_handlers_act_as_the_sessions_visitor_and_operators_as_operators(tmp_path):
     from rnn_demo.mnist.data import synthetic_splits
-    from rnn_demo.mnist.runs import RunManager
-    from rnn_demo.ui import training
+    from rnn_demo.mnist.runs.manager import RunManager
+    from rnn_demo.ui.training import tab as training
     from rnn_demo.ui.visitors import Visitors
 
     manager = RunManager(tmp_path / "runs", splits_factory=lambda d: synthetic_splits(device=d))

@@ -9,13 +9,13 @@ import time
 import pytest
 import torch
 
-from rnn_demo.mnist import limits
-from rnn_demo.mnist.access import OPERATOR, NotYourRun, QuotaError, Quotas, new_token, owner_id, visitor
+from rnn_demo.mnist.runs import limits
+from rnn_demo.mnist.runs.quotas import OPERATOR, NotYourRun, QuotaError, Quotas, new_token, owner_id, visitor
 from rnn_demo.mnist.data import synthetic_splits
-from rnn_demo.mnist.fair_queue import FairQueue
+from rnn_demo.mnist.runs.fair_queue import FairQueue
 from rnn_demo.mnist.model import RowRNNConfig
 from rnn_demo.mnist.presets import NOTEBOOK_PRESETS
-from rnn_demo.mnist.runs import RunManager
+from rnn_demo.mnist.runs.manager import RunManager
 from rnn_demo.mnist.train import TrainConfig
 
 TINY = RowRNNConfig(cell="gru", hidden_size=16)
@@ -152,7 +152,7 @@ def test_a_run_too_big_for_free_memory_is_refused_with_the_estimate(manager, mon
 
 
 def test_the_activation_estimate_bounds_what_autograd_keeps():
-    """limits.K against the bytes torch actually saves for backward (CPU): never below, < 2x above."""
+    """CELL_TYPES[cell].kept_per_unit against the bytes torch actually saves for backward (CPU): never below, < 2x above."""
     from rnn_demo.mnist.model import RowRNN
     for cell in ("rnn", "gru", "lstm"):
         config = RowRNNConfig(cell=cell, hidden_size=32, num_layers=2, bidirectional=True)

@@ -87,7 +87,7 @@ def test_a_drawing_without_a_brush_width_gets_one_in_proportion_to_the_canvas():
 
 def test_reading_draws_at_most_read_side_pixels_a_side_and_a_big_canvas_reads_like_a_small_one():
     from rnn_demo.mnist.strokes import READ_SIDE
-    from rnn_demo.ui.drawings import digit_from_value
+    from rnn_demo.ui.sketch.drawings import digit_from_value
 
     assert rasterise(drawing(SEVEN, size=448), max_side=READ_SIDE).shape == (READ_SIDE, READ_SIDE)
     wide = {**drawing(SEVEN), "width": 896}                      # the same strokes on a wider canvas

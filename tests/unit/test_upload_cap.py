@@ -5,7 +5,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 from rnn_demo.mnist.registry import ModelRegistry
-from rnn_demo.ui.sketch import MAX_UPLOADS, predict_files
+from rnn_demo.ui.sketch.tab import MAX_UPLOADS, predict_files
 
 ROOT = Path(__file__).resolve().parents[2]
 

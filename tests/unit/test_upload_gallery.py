@@ -8,8 +8,8 @@ from drawn import drawn_ink
 from PIL import Image
 
 from rnn_demo.mnist.registry import ModelRegistry
-from rnn_demo.ui import sketch
-from rnn_demo.ui.sketch import predict_files
+from rnn_demo.ui.sketch import tab as sketch
+from rnn_demo.ui.sketch.tab import predict_files
 
 CHECKPOINTS = Path(__file__).resolve().parents[2] / "checkpoints"
 

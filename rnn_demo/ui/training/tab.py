@@ -16,19 +16,19 @@ from dataclasses import asdict
 
 import gradio as gr
 
-from ..mnist.access import NotYourRun
-from ..mnist.export import tensorboard_available
-from ..mnist.model import RowRNNConfig
-from ..mnist.presets import NOTEBOOK_PRESETS, PRESETS, Preset, get_preset
-from ..mnist.runs import ACTIVE, RunManager
-from ..mnist.train import TrainConfig
-from ..options import choices, describe, label
+from ...mnist.model import RowRNNConfig
+from ...mnist.presets import NOTEBOOK_PRESETS, PRESETS, Preset, get_preset
+from ...mnist.runs.export import tensorboard_available
+from ...mnist.runs.manager import ACTIVE, RunManager
+from ...mnist.runs.quotas import NotYourRun
+from ...mnist.train import TrainConfig
+from ...options import choices, describe, label
+from ..handlers import bind
+from ..timers import tick_while_visible
+from ..visitors import Visitors, ensure_who, recall_who
 from .compare import build_compare, export, redraw, watched_loss
-from .handlers import bind
 from .live import BUSY_SECONDS, hurry, poll
 from .runs_view import CUSTOM, device_choices, limits_text, runs_table, status_text
-from .timers import tick_while_visible
-from .visitors import Visitors, ensure_who, recall_who
 
 DEFAULT_PRESET = "fast" if "fast" in PRESETS else "lstm"
 MODEL_FORM = ("cell", "nonlinearity", "hidden_size", "num_layers", "bidirectional", "norm", "head",

@@ -10,12 +10,11 @@ import io
 import numpy as np
 from PIL import Image
 
+from ..palette import PALETTE
+
 DRAW_A_DIGIT = "draw a digit"
 DECIMALS = 3                 # row probabilities sent to the browser: 0.001 is 0.25 px of the chart
-# One colour per digit, the same in every view (matplotlib's tab10).
-DIGIT_COLOURS = {str(d): c for d, c in enumerate(
-    ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-     "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"])}
+DIGIT_COLOURS = {str(d): c for d, c in enumerate(PALETTE)}    # the same colour in every view
 ROWS_HINT = ("**Row by row**: the probability of each digit after the model has read rows 1 to "
              "*t* (top to bottom). Early rows are ambiguous; watch it settle.")
 PREFIX_ROWS = ("**Row by row**: this model needs the whole image before it answers (it is "

@@ -16,8 +16,8 @@ import zlib
 
 import pandas as pd
 
-PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-           "#bcbd22", "#17becf")                  # matplotlib's tab10: ten colours told apart easily
+from ..palette import PALETTE
+
 X_AXES = ("step", "epoch", "seconds")          # "seconds": wall-clock seconds since the run started
 METRICS = {"training loss": "loss", "validation loss": "val_loss", "validation accuracy": "val_acc"}
 LOGGABLE = ("training loss", "validation loss")  # accuracy stays linear

@@ -7,7 +7,7 @@ long as Gradio's own work for a `gradio_client` call, and each call that let go 
 waited for the busy event loop to give it back. With 50 users at once the event loop was the
 bottleneck (docs/benchmarks.md). In a process of its own an answer runs on the other core.
 
-`AnswerProcess(checkpoints, runs)` is called like `sketch_answers.predict` with a registry:
+`AnswerProcess(checkpoints, runs)` is called like `answers.predict` with a registry:
 (drawings, models) -> the answers' columns. The process keeps its own `ModelRegistry` of the
 same folders, so a run finished since is found as in the server; torch runs on one thread there.
 If the process dies (killed, out of memory) or hangs, the call that finds it so starts a new one
@@ -28,8 +28,8 @@ from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from ..mnist.registry import ModelRegistry
-from .sketch_answers import predict
+from ...mnist.registry import ModelRegistry
+from .answers import predict
 
 _registry: ModelRegistry | None = None      # in the answering process: its own, of the same folders
 _log = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ def _warm() -> int:
 
 
 class AnswerProcess:
-    """(drawings, models) -> `sketch_answers.predict`'s columns, computed in one other process.
+    """(drawings, models) -> `answers.predict`'s columns, computed in one other process.
 
     Thread-safe; calls from several threads queue for the one process. `start` launches it
     without waiting (it takes a few seconds); the first call does that otherwise. A call that

@@ -11,11 +11,11 @@ import time
 
 import gradio as gr
 
-from ..mnist.access import is_token
-from ..mnist.runs import ACTIVE, RunManager
+from ...mnist.runs.manager import ACTIVE, RunManager
+from ...mnist.runs.quotas import is_token
+from ..visitors import Visitors
 from .compare import redraw, watched_loss
 from .runs_view import epoch_frames, limits_text, runs_table, status_text
-from .visitors import Visitors
 
 BUSY_SECONDS, IDLE_SECONDS = 1.0, 5.0
 

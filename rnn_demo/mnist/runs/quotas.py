@@ -18,7 +18,7 @@ import re
 import secrets
 from dataclasses import dataclass, fields, replace
 
-from ..options import option
+from ...options import option
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,128}$")
 

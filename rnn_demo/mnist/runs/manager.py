@@ -9,7 +9,7 @@ Each run keeps ``runs/<id>/``:
 - ``run.json``: id, name, both configs, device, status (queued | running | completed | stopped |
   failed | interrupted), reason, times, parameter count, best val acc, test acc, owner (the
   SHA-256 of the owner's token; null: the command line's) and the process serving it. Rewritten
-  atomically at every change of state and after every epoch (see run_files.py).
+  atomically at every change of state and after every epoch (see files.py).
 - ``metrics.jsonl``: every trainer event as one JSON line, appended and flushed per event, so a
   crash loses at most the event being written.
 - ``checkpoint.pt``: written by the trainer; the Sketch tab lists it once its status is completed.
@@ -19,7 +19,7 @@ At most one run trains per device (one on the GPU, one on the CPU); later starts
 device's queue, taken round-robin by owner (see fair_queue.py). A run that raises (NaN loss,
 out of memory, bad data) is marked failed with the reason and the worker goes on with the next.
 
-Every start, stop and delete names who asks (an Actor, see access.py; the default is the
+Every start, stop and delete names who asks (an Actor, see quotas.py; the default is the
 operator, i.e. whoever calls this library directly): a run records its owner's hash, only its
 owner or the operator may stop or delete it, and the Quotas cap how many runs one owner and
 everyone together may have queued or running. Sizes are checked against limits.py first.
@@ -37,22 +37,22 @@ from pathlib import Path
 
 import torch
 
-from ..checkpoints import load_checkpoint
-from ..devices import device_label, resolve_device
-from .access import OPERATOR, Actor, NotYourRun, QuotaError, Quotas
-from .adapt import AdaptConfig, adapt, check_set
-from .data import load_mnist
+from ...checkpoints import load_checkpoint
+from ...devices import device_label, resolve_device
+from ..adapt import AdaptConfig, adapt, check_set
+from ..data import load_mnist
+from ..model import RowRNNConfig
+from ..presets import NOTEBOOK_PRESETS, get_preset
+from ..train import TrainConfig, train, validate_configs
 from .export import TensorBoardLog, tensorboard_available
 from .fair_queue import FairQueue
+from .files import (CHECKPOINT_FILE, DIGITS_FILE, METRICS_FILE, RUN_FILE, STOP_FILE, StopSignal, now,
+                    process_alive, process_id, run_dir, write_json)
 from .limits import MAX_PARAMS, check_size, training_bytes
-from .model import RowRNNConfig
-from .presets import NOTEBOOK_PRESETS, get_preset
-from .run_files import STOP_FILE, StopSignal, now, process_alive, process_id, run_dir, write_json
-from .run_log import Curves, EventLog
-from .train import TrainConfig, train, validate_configs
+from .log import Curves, EventLog
+from .quotas import OPERATOR, Actor, NotYourRun, QuotaError, Quotas
 
 ACTIVE = ("queued", "running")
-DIGITS_FILE = "digits.pt"     # a fine-tune's digits, in its folder until it has trained
 CUDA_LOG_EVERY = 10          # steps per loss read-back on a GPU: one device sync per 10 steps
 
 
@@ -90,14 +90,14 @@ class RunManager:
     # ---- records ---------------------------------------------------------------------------
     def get(self, run_id: str) -> dict:
         """The run's record, with its queue position (1 = next) while it waits."""
-        record = json.loads((run_dir(self.root, run_id) / "run.json").read_text())
+        record = json.loads((run_dir(self.root, run_id) / RUN_FILE).read_text())
         if record["status"] == "queued":
             record["position"] = self.queue_position(run_id)
         return record
 
     def _update(self, run_id: str, **changes) -> dict:
         with self._lock:
-            path = self.root / run_id / "run.json"
+            path = self.root / run_id / RUN_FILE
             record = {**json.loads(path.read_text()), **changes}
             write_json(path, record)
             self.version += 1
@@ -188,7 +188,7 @@ class RunManager:
             (self.root / run_id).mkdir()
             for file_name, data in (files or {}).items():
                 torch.save(data, self.root / run_id / file_name)
-            write_json(self.root / run_id / "run.json", record)
+            write_json(self.root / run_id / RUN_FILE, record)
             self.version += 1
             self._stops[run_id] = StopSignal(self.root / run_id / STOP_FILE)
             self._active[run_id] = by.owner
@@ -300,7 +300,7 @@ class RunManager:
         The cached Curves keeps growing under the lock; callers get copies of its lists, so
         another browser's timer tick cannot change them while they are being plotted.
         """
-        path = run_dir(self.root, run_id) / "metrics.jsonl"
+        path = run_dir(self.root, run_id) / METRICS_FILE
         with self._lock:
             curves = self._curves.setdefault(run_id, Curves())
             curves.advance(path)
@@ -342,7 +342,7 @@ class RunManager:
         run_id, folder = record["id"], self.root / record["id"]
         stop = self._stops.setdefault(run_id, StopSignal(folder / STOP_FILE))
         t0, tensorboard = time.time(), None
-        with EventLog(folder / "metrics.jsonl") as log:
+        with EventLog(folder / METRICS_FILE) as log:
             try:
                 model = RowRNNConfig(**record["model_config"])        # does it still fit, now?
                 check_size(model, record["train_config"]["batch_size"], torch.device(key),
@@ -385,11 +385,11 @@ class RunManager:
         folder = self.root / record["id"]
         if "adapt" not in record:
             return train(model, TrainConfig(**record["train_config"]), splits,
-                         out=folder / "checkpoint.pt", stop=stop, name=record["name"])
+                         out=folder / CHECKPOINT_FILE, stop=stop, name=record["name"])
         digits = torch.load(folder / DIGITS_FILE, weights_only=True)
         config = AdaptConfig(**{**record["adapt"]["config"], "device": record["train_config"]["device"]})
         return adapt(Path(record["adapt"]["source"]), digits["images"], digits["labels"], splits, config,
-                     out=folder / "checkpoint.pt", stop=stop, name=record["name"])
+                     out=folder / CHECKPOINT_FILE, stop=stop, name=record["name"])
 
 
 def _gpu_allocation_failed(error: Exception) -> bool:

@@ -15,19 +15,19 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 
-from ..mnist.digit_files import read_pictures, write_zip
-from ..mnist.my_digits import MyDigitsError, add_digit, add_pictures, as_tensors, clear, counts, parse_set
-from ..mnist.my_digits import delete_digit as delete_from_set
-from ..mnist.preprocess import EmptyDrawingError, ImageError
-from ..mnist.registry import ModelRegistry
-from ..mnist.runs import RunManager
-from ..mnist.scoring import MIN_CONFUSION_DIGITS, accuracy_table, score
-from ..mnist.strokes import StrokesError
+from ...mnist.digit_files import read_pictures, write_zip
+from ...mnist.my_digits import MyDigitsError, add_digit, add_pictures, as_tensors, clear, counts, parse_set
+from ...mnist.my_digits import delete_digit as delete_from_set
+from ...mnist.preprocess import EmptyDrawingError, ImageError
+from ...mnist.registry import ModelRegistry
+from ...mnist.runs.manager import RunManager
+from ...mnist.scoring import MIN_CONFUSION_DIGITS, accuracy_table, score
+from ...mnist.strokes import StrokesError
+from ..browser import browser_state
+from ..handlers import bind
+from ..visitors import Visitors
 from .adapt_view import build_adapt
-from .browser import browser_state
 from .drawings import digit_from_value
-from .handlers import bind
-from .visitors import Visitors
 
 SCORE_HEADERS = ["model", "right", "accuracy on my digits", "MNIST test accuracy"]
 DRAWING_KEYS = ("width", "height", "brush", "eraser", "strokes")     # what redraws a digit

@@ -21,7 +21,9 @@ import os
 import shutil
 from pathlib import Path
 
-from ..atomic import atomic_open
+from ...atomic import atomic_open
+from .files import CHECKPOINT_FILE, EXPORT_DIR, METRICS_FILE
+from .log import parse_lines
 
 CSV_COLUMNS = ("kind", "epoch", "step", "loss", "train_loss", "val_loss", "val_acc", "train_seconds",
                "seconds", "time")
@@ -29,13 +31,7 @@ CSV_COLUMNS = ("kind", "epoch", "step", "loss", "train_loss", "val_loss", "val_a
 
 def read_events(log: Path) -> list[dict]:
     """Every complete event of a metrics log (a torn line is skipped, as Curves does)."""
-    events = []
-    for line in Path(log).read_bytes().splitlines():
-        try:
-            events.append(json.loads(line))
-        except ValueError:
-            continue
-    return events
+    return parse_lines(Path(log).read_bytes())
 
 
 def metric_rows(events: list[dict]) -> list[dict]:
@@ -68,10 +64,10 @@ def export_files(folder: Path) -> list[Path]:
     Lines log and the checkpoint when there is one (hard links: no copy, and the log's link grows
     with the log)."""
     folder = Path(folder)
-    out = folder / "export"
+    out = folder / EXPORT_DIR
     out.mkdir(exist_ok=True)
-    files = [write_csv(folder / "metrics.jsonl", out / f"{folder.name}.csv")]
-    for source, suffix in ((folder / "metrics.jsonl", ".jsonl"), (folder / "checkpoint.pt", ".pt")):
+    files = [write_csv(folder / METRICS_FILE, out / f"{folder.name}.csv")]
+    for source, suffix in ((folder / METRICS_FILE, ".jsonl"), (folder / CHECKPOINT_FILE, ".pt")):
         if source.is_file():
             target = out / (folder.name + suffix)
             target.unlink(missing_ok=True)

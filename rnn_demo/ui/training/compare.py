@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from ..mnist.export import export_files
-from ..mnist.run_files import run_dir
-from ..mnist.runs import RunManager
+from ...mnist.runs.export import export_files
+from ...mnist.runs.files import run_dir
+from ...mnist.runs.manager import RunManager
 from .compare_view import LOGGABLE, METRICS, X_AXES, colours, config_diff, label, metric_frame, y_name
 
 DEFAULT_VIEW = {"smoothing": 0.6, "log_scale": False, "x_axis": "step"}

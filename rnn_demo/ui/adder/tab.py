@@ -13,12 +13,12 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 
-from ..adder.data import MAX_BITS, AdderInputError, bits_to_int, bits_to_str, parse_binary
-from ..adder.model import Adder, AdderConfig, add_with_model, find_carry_unit
-from ..adder.train import AdderTrainConfig, train_adder
-from ..checkpoints import CheckpointError, load_checkpoint
-from .adder_views import bits_html, carry_figure, generalisation_figure
-from .handlers import bind
+from ...adder.data import MAX_BITS, AdderInputError, bits_to_int, bits_to_str, parse_binary
+from ...adder.model import Adder, AdderConfig, add_with_model, find_carry_unit
+from ...adder.train import AdderTrainConfig, train_adder
+from ...checkpoints import CheckpointError, load_checkpoint
+from ..handlers import bind
+from .views import bits_html, carry_figure, generalisation_figure
 
 ADDER_FILE = "adder.pt"
 UI_EVAL_LENGTHS = tuple(range(1, 21)) + (32, 64, 128, 256)

@@ -12,6 +12,17 @@ from pathlib import Path
 RATE_WINDOW = 200                    # step events the ETA's step rate is measured over
 
 
+def parse_lines(data: bytes) -> list[dict]:
+    """The events of JSON-lines bytes, in order; a line torn by a crash (not JSON) is skipped."""
+    events = []
+    for line in data.splitlines():
+        try:
+            events.append(json.loads(line))
+        except ValueError:
+            continue
+    return events
+
+
 class EventLog:
     """Append-only writer: one JSON line per event, stamped with the wall time, flushed at once."""
 
@@ -61,11 +72,7 @@ class Curves:
         if cut == 0:
             return False
         self.offset += cut
-        for line in chunk[:cut].splitlines():
-            try:
-                event = json.loads(line)
-            except ValueError:
-                continue                      # a line torn by a crash: skip it
+        for event in parse_lines(chunk[:cut]):
             self._add(event)
         return True
 

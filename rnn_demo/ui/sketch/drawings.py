@@ -7,9 +7,9 @@ nested lists, or a Sketchpad/ImageEditor value {"background", "layers", "composi
 
 import numpy as np
 
-from ..mnist.preprocess import EmptyDrawingError, ImageError, preprocess_sketch, preprocess_upload, to_mnist
-from ..mnist.strokes import READ_SIDE, is_strokes, rasterise
-from .sketch_views import DRAW_A_DIGIT
+from ...mnist.preprocess import EmptyDrawingError, ImageError, preprocess_sketch, preprocess_upload, to_mnist
+from ...mnist.strokes import READ_SIDE, is_strokes, rasterise
+from .views import DRAW_A_DIGIT
 
 FILE_DATA = "gradio.FileData"
 

@@ -1,7 +1,12 @@
-"""A run's folder on disk: run.json written atomically, the process serving it, its stop file.
+"""A run's folder on disk: the name of every file in it, run.json written atomically, its stop file.
 
-    runs/<id>/run.json       the record (see runs.py), rewritten whole: temp file + rename
-    runs/<id>/stop           left by another process (the command line) to ask for a stop
+    runs/<id>/run.json             RUN_FILE: the record (see manager.py), rewritten whole (temp + rename)
+    runs/<id>/metrics.jsonl        METRICS_FILE: every trainer event, one JSON line each (log.py)
+    runs/<id>/checkpoint.pt        CHECKPOINT_FILE: written by the trainer when the run ends
+    runs/<id>/digits.pt            DIGITS_FILE: a fine-tune's digits, until it has trained
+    runs/<id>/stop                 STOP_FILE: left by another process (the command line) to ask for a stop
+    runs/<id>/export/              EXPORT_DIR: the downloads (export.py)
+    runs/<id>/events.out.tfevents.*  TensorBoard's own files, when asked for (export.py)
 
 A record names the process serving it as 'pid:start time', so that an app restarted on the same
 folder can tell its own dead runs (interrupted) from those another live app is serving.
@@ -15,9 +20,14 @@ import threading
 import time
 from pathlib import Path
 
-from ..atomic import atomic_open
+from ...atomic import atomic_open
 
+RUN_FILE = "run.json"
+METRICS_FILE = "metrics.jsonl"
+CHECKPOINT_FILE = "checkpoint.pt"
+DIGITS_FILE = "digits.pt"
 STOP_FILE = "stop"
+EXPORT_DIR = "export"
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -31,7 +41,7 @@ def run_dir(root: Path, run_id: str) -> Path:
     if not isinstance(run_id, str) or not _RUN_ID.match(run_id):
         raise ValueError(f"not a run id: {run_id!r}")
     path = Path(root) / run_id
-    if not (path / "run.json").is_file():
+    if not (path / RUN_FILE).is_file():
         raise ValueError(f"no run {run_id!r} in {root}")
     return path
 

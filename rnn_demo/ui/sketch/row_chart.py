@@ -2,7 +2,7 @@
 
 The server sends only the numbers, {"rows": T lists of 10 probabilities} (about 2 kB); the
 component's template draws them as an inline SVG: one line per digit in its colour
-(`sketch_views.DIGIT_COLOURS`), the answer's line on top and thicker, and a tooltip per row
+(`views.DIGIT_COLOURS`), the answer's line on top and thicker, and a tooltip per row
 listing the digits at 2% or more. Building that SVG in Python cost the server more than the
 model did (about 2 ms an answer, 17-31 kB each, ten answers a second while the pen moves), and
 every gradio_client user had to decode it; no charting library in the page either (a Vega
@@ -13,7 +13,7 @@ import json
 
 import gradio as gr
 
-from .sketch_views import DIGIT_COLOURS
+from .views import DIGIT_COLOURS
 
 TOOLTIP_MIN = 0.02                           # a row's tooltip lists the digits at this or more
 
@@ -57,7 +57,7 @@ TEMPLATE = """${(() => {
 
 
 class RowChart(gr.HTML):
-    """An SVG line chart of a model's answer after each row; its value is `sketch_views.row_chart_value(rows)`."""
+    """An SVG line chart of a model's answer after each row; its value is `views.row_chart_value(rows)`."""
 
     def __init__(self, value=None, **kwargs):
         super().__init__(value=value, html_template=TEMPLATE, **kwargs)

@@ -1,19 +1,19 @@
 """The Sketch tab's answers, without Gradio: a batch of drawings -> what each output shows.
 
 `predict` reads each drawing like MNIST (`drawings.digit_from_value`), runs the drawings chosen
-for the same model as one batch, and makes each answer's views (`sketch_views`). It imports no
+for the same model as one batch, and makes each answer's views (`views`). It imports no
 Gradio, so the served app can run it in a process of its own (`answer_process`).
 """
 
 import numpy as np
 
-from ..checkpoints import CheckpointError
-from ..mnist.model import row_probabilities
-from ..mnist.preprocess import EmptyDrawingError, ImageError
-from ..mnist.registry import ModelRegistry
-from ..mnist.strokes import StrokesError
+from ...checkpoints import CheckpointError
+from ...mnist.model import row_probabilities
+from ...mnist.preprocess import EmptyDrawingError, ImageError
+from ...mnist.registry import ModelRegistry
+from ...mnist.strokes import StrokesError
 from .drawings import digit_from_value, version_of
-from .sketch_views import DRAW_A_DIGIT, PREFIX_ROWS, ROWS_HINT, row_chart_value, seen_html, top_classes
+from .views import DRAW_A_DIGIT, PREFIX_ROWS, ROWS_HINT, row_chart_value, seen_html, top_classes
 
 
 def _answer_for(digit, rows, version, reads_as_it_goes: bool) -> tuple:
@@ -34,7 +34,7 @@ def predict(registry: ModelRegistry, drawings: list, models: list) -> tuple[list
 
     The label is {digit: probability} for the three likeliest digits, or a message ("draw a
     digit", what was wrong with the input, an unknown model); the rows are each digit's
-    probability after rows 1..28 (`sketch_views.row_chart_value`), which the page draws. Drawings
+    probability after rows 1..28 (`views.row_chart_value`), which the page draws. Drawings
     for the same model go through it in one batch.
     """
     answers: list = [None] * len(drawings)

@@ -14,14 +14,14 @@ import time
 
 import gradio as gr
 
-from ..mnist.access import QuotaError
-from ..mnist.adapt import AdaptConfig
-from ..mnist.my_digits import as_tensors, parse_set
-from ..mnist.registry import ModelRegistry
-from ..mnist.run_log import Curves
-from ..mnist.runs import ACTIVE, RunManager
-from .handlers import bind
-from .visitors import Visitors, ensure_who
+from ...mnist.adapt import AdaptConfig
+from ...mnist.my_digits import as_tensors, parse_set
+from ...mnist.registry import ModelRegistry
+from ...mnist.runs.log import Curves
+from ...mnist.runs.manager import ACTIVE, RunManager
+from ...mnist.runs.quotas import QuotaError
+from ..handlers import bind
+from ..visitors import Visitors, ensure_who
 
 POLL_SECONDS = 0.5
 ADAPT_SECONDS = 20.0          # the time budget asked of each fine-tune (AdaptConfig.seconds)

@@ -9,8 +9,9 @@ with rows = 28 and 4 bytes per float32 value. k, the values one unit keeps per s
 the cell's gates: a plain RNN keeps its output (and, depending on the kernel, its input
 projection), a GRU its 3 gates plus the products that mix them, an LSTM its 4 gates, its cell
 state and that state's tanh. Measured with torch.autograd.graph.saved_tensors_hooks (torch 2.14,
-CPU; 1 to 3 layers, one or two directions) k was 1.3-1.9, 7.3-7.9 and 16.9-20.7; K below rounds
-those up. To that come 16 bytes per parameter: the weight, its gradient and Adam's two moments.
+CPU; 1 to 3 layers, one or two directions) k stayed under 2, 8 and 21, the `kept_per_unit` of
+each cell in cells.py. To that come 16 bytes per parameter: the weight, its gradient and Adam's
+two moments.
 
 A run is refused when this estimate exceeds FREE_SHARE of the memory its device has free:
 `MemAvailable` of /proc/meminfo on a CPU, `torch.cuda.mem_get_info` on a GPU. It is an
@@ -20,10 +21,10 @@ the kernel's out-of-memory killer, which would end every run at once, not only t
 
 import torch
 
-from .model import RowRNN, RowRNNConfig, count_parameters
+from ..cells import CELL_TYPES
+from ..model import RowRNN, RowRNNConfig, count_parameters
 
 MAX_PARAMS = 50_000_000      # a bigger model would take hours here and risk the host's memory
-K = {"rnn": 2, "gru": 8, "lstm": 21}     # float32 values kept per unit and step (see above)
 ROWS = 28                    # time steps: one per image row
 BYTES_PER_PARAM = 16         # weight + gradient + Adam's exp_avg and exp_avg_sq, float32
 FREE_SHARE = 0.8             # leave a fifth of the free memory to everything else
@@ -38,7 +39,7 @@ def count_params(model: RowRNNConfig) -> int:
 def activation_bytes(model: RowRNNConfig, batch_size: int) -> int:
     """Bytes the backward pass keeps for one training batch (the formula above)."""
     directions = 2 if model.bidirectional else 1
-    return batch_size * ROWS * model.hidden_size * model.num_layers * directions * K[model.cell] * 4
+    return batch_size * ROWS * model.hidden_size * model.num_layers * directions * CELL_TYPES[model.cell].kept_per_unit * 4
 
 
 def training_bytes(model: RowRNNConfig, batch_size: int, params: int | None = None) -> int:
@@ -82,7 +83,7 @@ def check_size(model: RowRNNConfig, batch_size: int, device: torch.device, relea
         raise ValueError(
             f"this run needs about {gib(need)} of memory to train: batch {batch_size} x {ROWS} rows x "
             f"hidden {model.hidden_size} x {model.num_layers} layer(s) x {directions} direction(s) x "
-            f"{K[model.cell]} values ({model.cell.upper()}) x 4 bytes, plus 16 bytes per parameter; "
+            f"{CELL_TYPES[model.cell].kept_per_unit} values ({model.cell.upper()}) x 4 bytes, plus 16 bytes per parameter; "
             f"{device.type} memory has {gib(free + released)} free for it (a run may use "
             f"{FREE_SHARE:.0%}). Use a smaller batch size, hidden size or fewer layers.")
     return params

@@ -1,6 +1,6 @@
 """What the Training tab shows of runs: the runs table, the limits, epoch plots and the status text.
 
-Plain functions of a RunManager and its records; no widgets here (see ui/training.py; the
+Plain functions of a RunManager and its records; no widgets here (see ui/training/tab.py; the
 comparison's plots are in ui/compare_view.py).
 """
 
@@ -9,9 +9,9 @@ import time
 import pandas as pd
 import torch
 
-from ..mnist.access import Actor
-from ..mnist.limits import FREE_SHARE
-from ..mnist.runs import RunManager
+from ...mnist.runs.limits import FREE_SHARE
+from ...mnist.runs.manager import RunManager
+from ...mnist.runs.quotas import Actor
 
 CUSTOM = "custom"
 

@@ -4,14 +4,14 @@
     python -m rnn_demo runs stop RUN_ID ...       # the app serving it stops it (through its stop file)
     python -m rnn_demo runs delete RUN_ID ...     # a finished run's folder
 
-The command line is the operator: it may stop or delete anyone's run (see access.py).
+The command line is the operator: it may stop or delete anyone's run (see quotas.py).
 Registered by `rnn_demo.cli`.
 """
 
 import os
 from pathlib import Path
 
-from .runs import ACTIVE, RunManager
+from .manager import ACTIVE, RunManager
 
 
 def _runs_manager(args) -> RunManager:

@@ -5,7 +5,7 @@ once at pen-up; `predict` answers each value with the top-3 label, the 28x28 the
 the probabilities after every row, which the page draws (`RowChart`). The page asks with direct
 calls that skip Gradio's queue (one request, one response), batched on the server across
 visitors (`DynamicBatcher`); API clients' `/predict` goes through the queue, which batches it
-too. The served app computes the answers (`sketch_answers.predict`) in a process of its own
+too. The served app computes the answers (`answers.predict`) in a process of its own
 (`AnswerProcess`), off the GIL that the server's event loop needs. A page's call waits for its
 previous one, so an answer for an older drawing never replaces a newer one. The compare table
 and "look inside" follow a finished drawing in one event, about 0.2 s after pen-up and so
@@ -24,25 +24,25 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from ..checkpoints import CheckpointError
-from ..mnist.inside import inside_value
-from ..mnist.model import predict as predict_probabilities
-from ..mnist.preprocess import EmptyDrawingError, ImageError, preprocess_upload
-from ..mnist.registry import Listing, ModelRegistry
-from ..mnist.runs import RunManager
-from ..mnist.strokes import StrokesError
+from ...checkpoints import CheckpointError
+from ...mnist.inside import inside_value
+from ...mnist.model import predict as predict_probabilities
+from ...mnist.preprocess import EmptyDrawingError, ImageError, preprocess_upload
+from ...mnist.registry import Listing, ModelRegistry
+from ...mnist.runs.manager import RunManager
+from ...mnist.strokes import StrokesError
+from ..handlers import bind
+from ..timers import tick_while_visible
+from ..visitors import Visitors
 from .answer_process import AnswerProcess
+from .answers import message, predict
+from .canvas import SketchCanvas
 from .drawings import digit_from_value, version_of
 from .dynamic_batching import Busy, DynamicBatcher
-from .handlers import bind
 from .inside_view import RowInspector
 from .my_digits import build_my_digits
 from .row_chart import RowChart
-from .sketch_answers import message, predict
-from .sketch_canvas import SketchCanvas
-from .sketch_views import DRAW_A_DIGIT, ROWS_HINT, seen_html
-from .timers import tick_while_visible
-from .visitors import Visitors
+from .views import DRAW_A_DIGIT, ROWS_HINT, seen_html
 
 REFRESH_SECONDS = 4
 MAX_UPLOADS = 64                  # pictures read per upload; the rest are named, not read

@@ -1,0 +1,1 @@
+"""The Training tab: launch runs, watch their curves live, stop, compare and export them."""
