@@ -30,7 +30,6 @@ CLASS_SIZE = 30
 # 2026-12-04 as overrides of the preset before it (BiGRU 128, 20 epochs, shifts only); the
 # winner, "bigru256", is the preset now (docs/best.md).
 BEST_CANDIDATES = {"bigru256": {}, "bilstm256": {"cell": "lstm"}}
-# The GPU recipe search for `fast`, per budget of training seconds: what varies (the rest is
 
 def worker(job: dict) -> None:
     """Train `job`'s preset; append its epoch and end records to job["events"] (JSON lines).
@@ -113,8 +112,9 @@ def slots(report: Report, device, data_root, tiny: bool, deadline: float) -> Non
         done = _finish(procs, deadline)
         ends = [e for e in _read_events(events) if e["kind"] == "end"]
         wall = max((e["time"] for e in ends), default=time.time()) - start
-        images = sum(1 for _ in ends) * 3 * (4096 if tiny else 50_000)
-        row = {"runs": k, "completed": sum(e["status"] == "completed" for e in ends), "all_ended": done,
+        completed = [e for e in ends if e["status"] == "completed"]
+        images = len(completed) * get_preset("fast").train.epochs * (4096 if tiny else 50_000)
+        row = {"runs": k, "completed": len(completed), "all_ended": done,
                "wall_seconds": round(wall, 2), "images_per_second": round(images / wall),
                "train_seconds": [round(e["train_seconds"], 2) for e in ends],
                "test_acc": [e["test_acc"] for e in ends]}
@@ -164,6 +164,7 @@ def best_finish(report: Report, started: dict, device, splits: Splits, out: Path
     means = {name: sum(ends[f"{name}-seed{s}"]["val_acc"] for s in SEEDS) / len(SEEDS)
              for name in candidates if all(f"{name}-seed{s}" in ends for s in SEEDS)}
     result = {"all_ended": all_ended, "val_progress": progress, "mean_val_acc": means,
+              "scored_in_training": {tag: e["test_acc"] for tag, e in ends.items()},   # None: withheld
               "seconds": time.time() - start}
     if means:
         name = max(means, key=means.get)

@@ -23,6 +23,7 @@ from .notebook import notebook_pipeline_epochs
 
 CELL_PRESETS = ("rnn", "lstm", "gru", "bilstm", "lstm-bn-mlp")
 SEEDS = (0, 1, 2)
+# The GPU recipe search for `fast`, per budget of training seconds: what varies (the rest is
 # `fast`'s recipe); the epochs are sized to the budget from each shape's measured epoch time.
 FAST_GRID = {
     1.0: [dict(cell=c, batch_size=b, lr=lr) for c in ("gru", "lstm") for b in (1024, 2048)
@@ -209,5 +210,3 @@ def notebook(report: Report, device, splits: Splits, data_root, tiny: bool) -> N
     report.say(f"  notebook lstm: {result}")
     report.save("notebook", result)
 
-
-# ---- workers: one training run in a process of its own -----------------------------------------

@@ -27,7 +27,7 @@ from .adapt import AdaptConfig, adapt
 from .data import batches, load_mnist
 from .digit_files import read_pictures
 from .model import RowRNN, RowRNNConfig
-from .presets import PRESETS, get_preset
+from .presets import PRESETS, SHIPPED_PRESETS, get_preset
 from .registry import ModelRegistry
 from .report import write_model_card
 from .reproduce import Job, reproduce, reproduce_seeds
@@ -235,7 +235,7 @@ def parse_seeds(text: str) -> list[int]:
 
 
 def cmd_reproduce(args) -> int:
-    names = args.presets.split(",") if args.presets else list(PRESETS)
+    names = args.presets.split(",") if args.presets else SHIPPED_PRESETS
     if args.seeds is None:
         jobs = [Job(name, *configs_from_args(name, args)) for name in names]
         splits = load_splits_for(args, resolve_device(jobs[0].train.device) if jobs else "cpu")
@@ -287,7 +287,7 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("reproduce", help="train every preset; write a table, plots and the model card")
-    p.add_argument("--presets", default=None, help="comma-separated presets (default: all)")
+    p.add_argument("--presets", default=None, help="comma-separated presets (default: every preset whose checkpoint ships)")
     p.add_argument("--out", default="docs/reproduce", help="folder for the table and plots")
     p.add_argument("--checkpoints", default=None,
                    help="folder for the trained weights (default: checkpoints, the shipped models; "

@@ -20,6 +20,7 @@ class Preset:
     model: RowRNNConfig
     train: TrainConfig = field(default_factory=TrainConfig)
     notebook_acc: float | None = None          # percent, from the reference notebook
+    shipped: bool = True                       # a checkpoint ships in checkpoints/; `reproduce` retrains it
 
     def configs(self, **overrides) -> tuple[RowRNNConfig, TrainConfig]:
         """This preset's (model, recipe), validated, with any field of either one changed.
@@ -65,12 +66,12 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
     Preset("gpu-1s", "GRU 128 + Linear, 8 epochs, batch 2048, OneCycle 2e-2, AdamW (98% in 1 s on a GPU)",
            RowRNNConfig(cell="gru"),
            TrainConfig(epochs=8, batch_size=2048, lr=2e-2, schedule="onecycle", optimizer="adamw",
-                       weight_decay=1e-4, grad_clip=1.0)),
+                       weight_decay=1e-4, grad_clip=1.0), shipped=False),
     Preset("gpu-5s", "GRU 256 + Linear, 18 epochs, batch 1024, OneCycle 1e-2, AdamW, 1 px shifts "
            "(99% in 5 s on a GPU)",
            RowRNNConfig(cell="gru", hidden_size=256),
            TrainConfig(epochs=18, batch_size=1024, lr=1e-2, schedule="onecycle", optimizer="adamw",
-                       weight_decay=1e-4, grad_clip=1.0, max_shift=1)),
+                       weight_decay=1e-4, grad_clip=1.0, max_shift=1), shipped=False),
     # The most accurate row reader: two bidirectional GRU layers whose outputs at every row reach
     # the head (last states + mean + max), trained 30 epochs on digits shifted, rotated and
     # scaled on the device, scored and saved as an exponential moving average of its weights
@@ -85,6 +86,7 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
 ]}
 
 NOTEBOOK_PRESETS = [name for name, p in PRESETS.items() if p.notebook_acc is not None]
+SHIPPED_PRESETS = [name for name, p in PRESETS.items() if p.shipped]
 
 
 def get_preset(name: str) -> Preset:

@@ -15,7 +15,8 @@ checkpoint records is then the accuracy of the weights as everything else runs t
 tab, `python -m rnn_demo evaluate`), whatever precision trained them.
 
 Weight averaging: with `ema` > 0 an exponential moving average of the weights is kept beside
-them (torch.optim.swa_utils.AveragedModel); validation, test and the checkpoint use the average.
+them (WarmupEMA: torch.optim.swa_utils.AveragedModel with timm's warm-up of the decay);
+validation, test and the checkpoint use the average.
 
 Clocks: on a GPU the clock is read after the queued work has finished (devices.sync), so
 `train_seconds` is the time the training steps took, not the time it took to queue them.
@@ -28,6 +29,7 @@ from dataclasses import asdict, dataclass
 
 import torch
 import torch.nn.functional as F
+from torch.optim.swa_utils import AveragedModel
 
 from ..checkpoints import save_checkpoint
 from ..devices import device_label, resolve_device, sync
@@ -58,7 +60,8 @@ class TrainConfig:
     max_scale: float = option(0.0, "random scaling of each training image by up to this fraction "
                               "(0.1: 0.9 to 1.1 times its size)", label="Max scale (fraction, augmentation)")
     ema: float = option(0.0, "decay of an exponential moving average of the weights, which "
-                        "validation, test and the checkpoint use (e.g. 0.999); 0 = off",
+                        "validation, test and the checkpoint use (e.g. 0.999, warmed up over the "
+                        "first steps); 0 = off",
                         label="Weight EMA decay (0 = off)")
     seed: int = option(0, "seed for the weights and the batch order")
     device: str = option("auto", "auto (a GPU when there is one) | cpu | cuda | cuda:N")
@@ -154,17 +157,43 @@ def _step_events(pending: list, epoch: int, step: int):
 def _averaged(model: torch.nn.Module, decay: float):
     """An exponential moving average of `model`'s weights and buffers, or None when decay is 0.
 
-    torch.optim.swa_utils: after each step, average = decay * average + (1 - decay) * weights.
     Its `module` is a RowRNN of the same config, so it validates and saves like the model.
     """
     if not decay:
         return None
-    from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
-    averaged = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
+    averaged = WarmupEMA(model, decay)
     for module in averaged.modules():
         if isinstance(module, torch.nn.RNNBase):
             module.flatten_parameters()          # the copy's weights in one block again, for cuDNN
     return averaged
+
+
+class WarmupEMA(AveragedModel):
+    """torch.optim.swa_utils' AveragedModel with timm's EMA warm-up (ModelEmaV2 / ModelEmaV3).
+
+    After n updates, average = d * average + (1 - d) * weights with d = min(decay, (1 + n) / (10 + n)):
+    early on the average follows the weights closely, so a short run's average is not stuck near
+    its first step's weights (at 0.999 from the start, 82% of the average after 196 steps would
+    still be the weights after step 1). The count is kept here, once per update, not per call of
+    the averaging function (AveragedModel calls it once per device and dtype).
+    """
+
+    def __init__(self, model: torch.nn.Module, decay: float):
+        super().__init__(model, multi_avg_fn=self._average, use_buffers=True)
+        self.decay, self.updates = decay, 0
+
+    @torch.no_grad()
+    def _average(self, averaged: list, current: list, _) -> None:
+        d = min(self.decay, (1 + self.updates) / (10 + self.updates))
+        for a, c in zip(averaged, current):
+            if a.is_floating_point():
+                a.lerp_(c, 1 - d)
+            else:                                 # a counter such as BatchNorm's batches tracked
+                a.copy_(a * d + c * (1 - d))
+
+    def update_parameters(self, model: torch.nn.Module) -> None:
+        super().update_parameters(model)
+        self.updates += 1
 
 
 def _scheduler(optimizer, config: TrainConfig, total_steps: int):
@@ -209,6 +238,7 @@ def train(model_config: RowRNNConfig, config: TrainConfig, splits: Splits, out=N
            "params": params, "epochs": config.epochs, "steps_per_epoch": steps_per_epoch,
            "model_config": model_config.to_dict(), "train_config": config.to_dict()}
 
+    sync(device)
     t0 = time.perf_counter()
     eval_seconds = 0.0
     history = []                  # per-epoch metrics, kept in the checkpoint

@@ -25,6 +25,8 @@ def test_the_gpu_bench_checks_runs_and_chooses_best_on_validation_alone(tmp_path
     assert report["correctness"]["out_of_memory"] == {"skipped": "no GPU"}
 
     best = report["best"]
+    assert len(best["scored_in_training"]) == 3 * len(best["mean_val_acc"])
+    assert set(best["scored_in_training"].values()) == {None}, "the runs never saw the test set"
     assert best["chosen"] in best["mean_val_acc"] and len(best["seeds"]) == 3
     shipped = best["seeds"][str(best["shipped_seed"])]
     assert shipped["val_acc"] == max(s["val_acc"] for s in best["seeds"].values())

@@ -102,6 +102,15 @@ def test_the_config_diff_shows_only_the_fields_that_differ_and_the_results():
     assert list(diff.columns)[:3] == ["run", "preset", "hidden size"]
 
 
+def test_a_run_recorded_before_a_field_existed_differs_only_where_it_really_does():
+    old, new = record("old", lr=1e-3), record("new", lr=1e-3)
+    new["train_config"].update(max_rotation=0.0, max_scale=0.0, ema=0.0)      # today's defaults
+    assert list(config_diff([old, new], {}).columns) == ["run", "final val acc", "test acc", "train time",
+                                                         "device"]
+    new["train_config"]["ema"] = 0.999
+    assert "ema" in config_diff([old, new], {}).columns
+
+
 def test_progress_gives_an_eta_from_the_measured_step_rate(tmp_path):
     curves = fake_log(tmp_path / "m.jsonl", steps_per_epoch=4, epochs=4, written=2)   # still running
     p = curves.progress()

@@ -3,6 +3,7 @@ each preset's spread over its seeds, flagged where the notebook's number is outs
 
 import re
 import statistics
+from pathlib import Path
 
 import pytest
 
@@ -91,3 +92,10 @@ def test_resume_keeps_seeds_trained_with_the_same_configs_and_retrains_the_other
     assert _row((synthetic / "r" / "seeds.md").read_text(), "rnn")[2] == "2"          # both in the table
     assert main([*argv, "--seeds", "0", "--resume", "--lr", "0.01"]) == 0             # another recipe
     assert load_checkpoint(synthetic / "c" / "rnn-seed0.pt")["train_config"]["lr"] == 0.01
+
+
+def test_reproduce_retrains_the_shipped_presets_and_not_the_gpu_recipes():
+    from rnn_demo.mnist.presets import SHIPPED_PRESETS
+    shipped = {p.stem for p in (Path(__file__).resolve().parents[2] / "checkpoints").glob("*.pt")} - {"adder"}
+    assert set(SHIPPED_PRESETS) == shipped
+    assert "gpu-1s" not in SHIPPED_PRESETS and "best" in SHIPPED_PRESETS

@@ -248,6 +248,7 @@ def test_a_fine_tune_to_my_digits_is_a_run_of_its_owner_with_adapt_events(manage
     torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB"),
     RuntimeError("cuDNN error: CUDNN_STATUS_ALLOC_FAILED"),
     RuntimeError("CUDA error: CUBLAS_STATUS_ALLOC_FAILED when calling `cublasCreate(handle)`"),
+    RuntimeError("CUDA error: out of memory\nCUDA kernel errors might be asynchronously reported"),
 ])
 def test_a_gpu_out_of_memory_in_any_library_reads_as_one_clear_line(error):
     assert _failure_reason(error) == "out of GPU memory: use a smaller batch size or model"

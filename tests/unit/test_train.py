@@ -179,3 +179,12 @@ def test_a_withheld_test_set_is_never_scored():
     held_out = replace(splits, test_x=splits.test_x[:0], test_y=splits.test_y[:0])
     end = list(train(TINY, TrainConfig(epochs=1, batch_size=32, device="cpu"), held_out))[-1]
     assert end["status"] == "completed" and end["test_acc"] is None and end["val_acc"] is not None
+
+
+def test_weight_ema_warms_up_so_a_short_run_is_not_stuck_at_its_first_steps():
+    splits = synthetic_splits(n_train=256, n_val=128, n_test=128)
+    config = TrainConfig(epochs=5, batch_size=32, lr=3e-2, device="cpu", seed=0)
+    plain = list(train(TINY, config, splits))[-1]
+    averaged = list(train(TINY, replace(config, ema=0.999), splits))[-1]
+    assert plain["val_acc"] > 0.9
+    assert averaged["val_acc"] >= plain["val_acc"] - 0.1, "40 steps at 0.999 without warm-up stay near step 1"

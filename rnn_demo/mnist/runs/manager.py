@@ -397,7 +397,8 @@ def _gpu_allocation_failed(error: Exception) -> bool:
     text = str(error)
     return isinstance(error, RuntimeError) and ("CUDNN_STATUS_ALLOC_FAILED" in text
                                                 or "CUBLAS_STATUS_ALLOC_FAILED" in text
-                                                or "CUDA out of memory" in text)
+                                                or "CUDA out of memory" in text
+                                                or "CUDA error: out of memory" in text)
 
 
 def _failure_reason(error: Exception) -> str:

@@ -1,6 +1,6 @@
 """What the comparison shows: runs' curves, smoothed, on a chosen x axis, one colour per run; their config diff.
 
-Plain functions of Curves and run records; no widgets here (see ui/compare.py).
+Plain functions of Curves and run records; no widgets here (see compare.py).
 
 Smoothing is TensorBoard's: an exponential moving average with weight w in [0, 1),
     s_t = w s_(t-1) + (1 - w) x_t,  s_(-1) = 0,  shown as s_t / (1 - w^(t+1))
@@ -13,9 +13,12 @@ is drawn faintly behind the smoothed one in a lighter tint of the run's colour. 
 import json
 import math
 import zlib
+from dataclasses import asdict
 
 import pandas as pd
 
+from ...mnist.model import RowRNNConfig
+from ...mnist.train import TrainConfig
 from ..palette import PALETTE
 
 X_AXES = ("step", "epoch", "seconds")          # "seconds": wall-clock seconds since the run started
@@ -125,8 +128,11 @@ def config_diff(records: list, finals: dict) -> pd.DataFrame:
     """
     flat = []
     for r in records:
-        fields = {"preset": r["name"], **r["model_config"],
-                  **{k: v for k, v in r["train_config"].items() if k not in ("device", "log_every")}}
+        # A run recorded before a field existed ran with its default: no difference to show.
+        model = {**asdict(RowRNNConfig()), **r["model_config"]}
+        recipe = {**asdict(TrainConfig()), **r["train_config"]}
+        fields = {"preset": r["name"], **model,
+                  **{k: v for k, v in recipe.items() if k not in ("device", "log_every")}}
         flat.append(fields)
     keys = list(dict.fromkeys(k for fields in flat for k in fields))
     differ = [k for k in keys if len({json.dumps(f.get(k), sort_keys=True) for f in flat}) > 1]
