@@ -18,10 +18,10 @@ from rnn_demo.mnist.data import synthetic_splits
 from rnn_demo.mnist.runs.manager import RunManager
 from rnn_demo.ui.adder.tab import build_adder_tab
 from rnn_demo.ui.browser import installation_secret
+from rnn_demo.ui.lab import Lab
 from rnn_demo.ui.serve_options import open_warning, parse_args
 from rnn_demo.ui.sketch.tab import build_sketch_tab
 from rnn_demo.ui.training.tab import build_training_tab
-from rnn_demo.ui.visitors import Visitors
 
 ROOT = Path(__file__).resolve().parent
 CHECKPOINTS = Path(os.environ.get("RNN_DEMO_CHECKPOINTS", ROOT / "checkpoints"))
@@ -51,15 +51,14 @@ def build_app(checkpoints: Path = CHECKPOINTS, runs: Path = RUNS, data: Path = D
     secret = installation_secret(state)
     with gr.Blocks(title="RNN lab", delete_cache=(UPLOADS_KEPT // 2, UPLOADS_KEPT)) as demo:
         gr.Markdown(INTRO)
-        visitors = Visitors(secret, frozenset(operators))   # before the tabs: see ui/visitors.py
+        lab = Lab.build(demo, checkpoints, runs, secret, manager, operators, answers_in_process)
         with gr.Tabs():
-            with gr.Tab("Sketch", id="sketch-tab") as sketch_tab:
-                build_sketch_tab(checkpoints, runs, secret, tab=sketch_tab, manager=manager, visitors=visitors,
-                                 answers_in_process=answers_in_process)
-            with gr.Tab("Binary adder", id="adder-tab"):
-                build_adder_tab(checkpoints)
-            with gr.Tab("Training", id="training-tab") as training_tab:
-                build_training_tab(manager, visitors, demo, training_tab)
+            with gr.Tab("Sketch", id="sketch-tab") as tab:
+                build_sketch_tab(lab, tab)
+            with gr.Tab("Binary adder", id="adder-tab") as tab:
+                build_adder_tab(lab, tab)
+            with gr.Tab("Training", id="training-tab") as tab:
+                build_training_tab(lab, tab)
     return demo
 
 

@@ -80,17 +80,31 @@ def test_the_tabs_handlers_act_as_the_sessions_visitor_and_operators_as_operator
     visitors = Visitors("s" * 32, frozenset({"teacher"}))
     form = {**training.preset_values("fast"), "epochs": 500, "batch_size": 64}
     values = [form[f] for f in training.FORM]
-    status, watched, _, _, alice = training.start(manager, visitors, "fast", "cpu", *values, False, None)
-    assert status.startswith("**Run `") and is_token(alice["token"])      # an API session's first action
+    started = training.start(manager, visitors, "fast", "cpu", *values, False, None)
+    watched, alice = started.watched, started.who
+    assert started.status.startswith("**Run `") and is_token(alice["token"])   # an API session's first action
     bob = ensure_who(None)
-    refused, _, bob_after = training.stop(manager, visitors, watched, bob)
-    assert "belongs to another visitor" in refused and bob_after == bob
+    refused = training.stop(manager, visitors, watched, bob)
+    assert "belongs to another visitor" in refused.status and refused.who == bob
     assert manager.get(watched)["status"] in ("queued", "running")
     teacher = {"token": ensure_who(None)["token"], "user": "teacher"}
     assert visitors.actor(teacher).operator and not visitors.actor({**teacher, "user": "alice"}).operator
-    stopped, _, _ = training.stop(manager, visitors, watched, teacher)
-    assert "Not stopped" not in stopped
+    assert "Not stopped" not in training.stop(manager, visitors, watched, teacher).status
     assert manager.wait(watched)["status"] == "stopped"
-    deleted = training.delete(manager, visitors, watched, [watched], bob)[0]
-    assert deleted.startswith("**Not deleted:**")
-    assert training.delete(manager, visitors, watched, [watched], alice)[0] == f"Deleted run `{watched}`."
+    assert training.delete(manager, visitors, watched, [watched], bob).status.startswith("**Not deleted:**")
+    assert training.delete(manager, visitors, watched, [watched], alice).status == f"Deleted run `{watched}`."
+
+
+def test_a_named_result_keeps_what_it_does_not_set_and_names_its_outputs():
+    import gradio as gr
+
+    from rnn_demo.ui.handlers import changed, outputs_of
+    from rnn_demo.ui.training import tab as training
+
+    result = changed(training.Stopped, status="No run to stop.")
+    assert result.status == "No run to stop." and result.note == gr.skip() and result.who == gr.skip()
+    with pytest.raises(TypeError, match="no field"):
+        changed(training.Stopped, colour="red")
+    fed = {name: name.upper() for name in ("status", "watched", "seen", "note", "compared", "who")}
+    assert outputs_of(training.Stopped, fed) == ["STATUS", "NOTE", "WHO"]
+    assert outputs_of(training.Queued, fed) == ["STATUS", "WATCHED", "SEEN", "NOTE", "COMPARED", "WHO"]

@@ -18,6 +18,7 @@ from ...adder.model import Adder, AdderConfig, add_with_model, find_carry_unit
 from ...adder.train import AdderTrainConfig, train_adder
 from ...checkpoints import CheckpointError, load_checkpoint
 from ..handlers import bind
+from ..lab import Lab
 from .views import bits_html, carry_figure, generalisation_figure
 
 ADDER_FILE = "adder.pt"
@@ -145,9 +146,9 @@ EXAMPLES = [["1011", "110"], ["1111 1111", "1"], ["1010_1010_1010_1010_1010", "0
             ["1" * 300, "1"]]
 
 
-def build_adder_tab(checkpoints: Path) -> None:
-    """Lay out the Binary adder tab inside the current gr.Tab and wire its events."""
-    checkpoints = Path(checkpoints)
+def build_adder_tab(lab: Lab, tab: gr.Tab) -> None:
+    """Lay out the Binary adder tab inside `tab` and wire its events."""
+    checkpoints = lab.checkpoints
     trained = gr.State(None)           # this session's own adder (a checkpoint dict), if any
     gr.Markdown(INTRO)
     shipped_path = checkpoints / ADDER_FILE

@@ -29,11 +29,10 @@ from ...mnist.inside import inside_value
 from ...mnist.model import predict as predict_probabilities
 from ...mnist.preprocess import EmptyDrawingError, ImageError, preprocess_upload
 from ...mnist.registry import Listing, ModelRegistry
-from ...mnist.runs.manager import RunManager
 from ...mnist.strokes import StrokesError
 from ..handlers import bind
+from ..lab import Lab
 from ..timers import tick_while_visible
-from ..visitors import Visitors
 from .answer_process import AnswerProcess
 from .answers import message, predict
 from .canvas import SketchCanvas
@@ -216,16 +215,15 @@ def _warnings_md(listing: Listing) -> str:
 CLEAR_JS = "() => [{label: %s, confidences: null}, null]" % json.dumps(DRAW_A_DIGIT)
 
 
-def build_sketch_tab(checkpoints: Path, runs: Path, secret: str, tab=None, manager: RunManager | None = None,
-                     visitors: Visitors | None = None, answers_in_process: bool = False):
-    """Build the tab's components and wire them; `tab` (the enclosing gr.Tab) refreshes on select.
+def build_sketch_tab(lab: Lab, tab: gr.Tab):
+    """Build the tab's components inside `tab` and wire them; the model list refreshes on select.
 
-    `secret` keys this installation's per-browser state (rnn_demo.ui.browser): my digits. With the
-    lab's run `manager` and `visitors`, My digits can adapt a model to the set (ui/adapt_view.py).
-    `answers_in_process`: the answers to drawings are computed in a process of their own
-    (`AnswerProcess`, started now), as the served app does; otherwise in the handler's thread.
+    My digits keeps its set in the browser under `lab.secret` and adapts a model to it through
+    the run store (adapt_view.py). With `lab.answers_in_process` the answers to drawings are
+    computed in a process of their own (`AnswerProcess`, started now), as the served app does;
+    otherwise in the handler's thread.
     """
-    registry = ModelRegistry(Path(checkpoints), Path(runs))   # a cache of files, shared by design
+    registry = lab.registry                  # a cache of files, shared by design
     listing = registry.scan()
 
     gr.Markdown("Draw a digit; each model reads it **one row per time step**, top to bottom, "
@@ -256,7 +254,7 @@ def build_sketch_tab(checkpoints: Path, runs: Path, secret: str, tab=None, manag
                       open=False, elem_id="sketch-inside-box") as inside_box:
         inside = RowInspector(elem_id="sketch-inside")
     inside_open = gr.State(False)
-    build_my_digits(registry, secret, sketch, model_dd, manager, visitors)
+    build_my_digits(registry, lab.secret, sketch, model_dd, lab.manager, lab.visitors)
     gr.Markdown("**Upload** photos or scans of handwritten digits (dark on light or light on "
                 "dark); each is cropped, boxed and centred like MNIST.")
     with gr.Row():
@@ -270,8 +268,8 @@ def build_sketch_tab(checkpoints: Path, runs: Path, secret: str, tab=None, manag
     inside_io = dict(inputs=[sketch, model_dd, inside_open], outputs=[inside], show_progress="hidden",
                      trigger_mode="always_last")
 
-    if answers_in_process:
-        compute = AnswerProcess(checkpoints, runs, fallback=bind(predict, registry))
+    if lab.answers_in_process:
+        compute = AnswerProcess(lab.checkpoints, lab.runs, fallback=bind(predict, registry))
         compute.start()
     else:
         compute = bind(predict, registry)
@@ -334,7 +332,6 @@ def build_sketch_tab(checkpoints: Path, runs: Path, secret: str, tab=None, manag
     refresh_io = dict(inputs=[model_dd, known], outputs=[model_dd, known, warnings_md],
                       api_visibility="private", show_progress="hidden")
     timer.tick(bind(refresh, registry), **refresh_io)
-    if tab is not None:
-        tab.select(bind(refresh, registry), **refresh_io)
-        tick_while_visible(timer, tab)
+    tab.select(bind(refresh, registry), **refresh_io)
+    tick_while_visible(timer, tab)
     return sketch

@@ -107,6 +107,11 @@ def export(manager: RunManager, watched):
     return None
 
 
+def compared_outputs(section: "CompareSection") -> list:
+    """What `redraw` feeds, in its order: one plot per METRICS entry, then the config diff."""
+    return [*section.plots, section.diff]
+
+
 def build_compare(manager: RunManager, choices: list) -> CompareSection:
     """Lay out the comparison (inside the current Blocks context); the caller wires it."""
     with gr.Row():

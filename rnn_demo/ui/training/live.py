@@ -15,6 +15,7 @@ from ...mnist.runs.manager import ACTIVE, RunManager
 from ...mnist.runs.quotas import is_token
 from ..visitors import Visitors
 from .compare import redraw, watched_loss
+from .compare_view import METRICS
 from .runs_view import epoch_frames, limits_text, runs_table, status_text
 
 BUSY_SECONDS, IDLE_SECONDS = 1.0, 5.0
@@ -39,12 +40,13 @@ def follow(records: list, me) -> str | None:
 
 def poll(manager: RunManager, visitors: Visitors, watched, seen, note, compare, smoothing, log_scale, x_axis,
          who):
-    """One timer tick -> status, loss plot, 2 epoch plots, runs table, compare choices, 3 compare
-    plots, diff, limits, watched, seen, timer; each gr.skip() unless it changed."""
+    """One timer tick -> status, loss plot, 2 epoch plots, runs table, compare choices, the
+    comparison (compare.compared_outputs), limits, watched, seen, timer; each gr.skip() unless it
+    changed."""
     seen, skip = dict(seen or {}), gr.skip()
     me = visitors.actor(who) if who and is_token(who.get("token")) else None
     status_md = loss_plot = table_df = choices_update = limits_md = skip
-    epoch_plots, compared = [skip] * 2, [skip] * 4
+    epoch_plots, compared = [skip] * 2, [skip] * (len(METRICS) + 1)     # as redraw: plots, diff
     # The table says whose each run is: redraw it when the runs change or when we learn who we
     # are (the page's load event may land after the first tick).
     changed = (seen.get("version"), seen.get("me")) != (manager.version, me and me.owner)

@@ -12,6 +12,7 @@ which lays out and wires.
 
 import inspect
 import time
+from typing import Any, NamedTuple
 from dataclasses import asdict
 
 import gradio as gr
@@ -23,10 +24,11 @@ from ...mnist.runs.manager import ACTIVE, RunManager
 from ...mnist.runs.quotas import NotYourRun
 from ...mnist.train import TrainConfig
 from ...options import choices, describe, label
-from ..handlers import bind
+from ..handlers import bind, changed, outputs_of
 from ..timers import tick_while_visible
+from ..lab import Lab
 from ..visitors import Visitors, ensure_who, recall_who
-from .compare import build_compare, export, redraw, watched_loss
+from .compare import build_compare, compared_outputs, export, redraw, watched_loss
 from .live import BUSY_SECONDS, hurry, poll
 from .runs_view import CUSTOM, device_choices, limits_text, runs_table, status_text
 
@@ -84,6 +86,36 @@ def configs_from_form(preset: str, values: dict, device: str):
 # ---- handlers -----------------------------------------------------------------------------
 # Those that act on runs take the manager and the Visitors, then the session's `who` (gr.State,
 # see ui/visitors.py) last, and hand `who` back, so a token made for an API client is kept.
+# Each returns a named result: its fields are the components it feeds (outputs_of), and a field
+# it does not set keeps its component as it is (handlers.changed).
+
+class Started(NamedTuple):
+    status: Any                   # the status Markdown
+    watched: Any                  # the run this browser follows
+    seen: Any                     # what the timer drew last ({}: draw everything again)
+    note: Any                     # a message the timer keeps showing for a while (noted)
+    who: Any
+
+
+class Stopped(NamedTuple):
+    status: Any
+    note: Any
+    who: Any
+
+
+class Queued(NamedTuple):         # the notebook's experiments, or a run deleted: the comparison changes too
+    status: Any
+    watched: Any
+    seen: Any
+    note: Any
+    compared: Any                 # the runs compared (a Dropdown's value)
+    who: Any
+
+
+class Selected(NamedTuple):
+    watched: Any
+    seen: Any
+    compared: Any
 
 def fill_from_preset(preset):
     """Choosing a preset fills the model and recipe fields (the seed stays)."""
@@ -101,8 +133,8 @@ def start(manager: RunManager, visitors: Visitors, preset, device, *values):
         name, model, recipe = configs_from_form(preset, dict(zip(FORM, values)), device)
         record = manager.start(model, recipe, name=name, by=visitors.actor(who), tensorboard=bool(tensorboard))
     except (ValueError, TypeError) as e:
-        return f"**Not started:** {e}", gr.skip(), gr.skip(), noted(f"**Not started:** {e}"), who
-    return status_text(manager, record["id"]), record["id"], {}, {}, who
+        return changed(Started, status=f"**Not started:** {e}", note=noted(f"**Not started:** {e}"), who=who)
+    return Started(status_text(manager, record["id"]), record["id"], {}, {}, who)
 
 
 # The API names start's parameters after the form's fields: /train_start(preset=..., epochs=...);
@@ -116,14 +148,14 @@ def stop(manager: RunManager, visitors: Visitors, watched, who):
     """Stop the run this browser is watching (a queued one leaves its queue at once), if it is ours."""
     who = ensure_who(who)
     if watched is None:
-        return "No run to stop.", gr.skip(), who
+        return changed(Stopped, status="No run to stop.", who=who)
     try:
         record = manager.stop(watched, by=visitors.actor(who))
     except (ValueError, NotYourRun) as e:
-        return f"**Not stopped:** {e}", noted(f"**Not stopped:** {e}"), who
+        return Stopped(f"**Not stopped:** {e}", noted(f"**Not stopped:** {e}"), who)
     note = ("Stopping ..." if record["status"] in ACTIVE else "Stopped before it started."
             if record.get("reason") == "stopped before it started" else f"Run already {record['status']}.")
-    return status_text(manager, watched, note), noted(note), who
+    return Stopped(status_text(manager, watched, note), noted(note), who)
 
 
 def reproduce(manager: RunManager, visitors: Visitors, epochs, device, who):
@@ -133,38 +165,38 @@ def reproduce(manager: RunManager, visitors: Visitors, epochs, device, who):
     try:
         queued = manager.reproduce_notebook(device=device or "auto", epochs=epochs, by=visitors.actor(who))
     except (ValueError, TypeError) as e:
-        return f"**Not started:** {e}", gr.skip(), gr.skip(), noted(f"**Not started:** {e}"), gr.skip(), who
+        return changed(Queued, status=f"**Not started:** {e}", note=noted(f"**Not started:** {e}"), who=who)
     ids, q = [r["id"] for r in queued], manager.quotas
     note = f"Queued the notebook's {len(ids)} experiments, {epochs} epochs each."
     if len(ids) < len(NOTEBOOK_PRESETS):
         note = (f"Queued {len(ids)} of the notebook's {len(NOTEBOOK_PRESETS)} experiments "
                 f"({', '.join(r['name'] for r in queued)}), {epochs} epochs each: a visitor may have "
                 f"{q.per_owner} runs queued or running, the lab {q.total}. Queue the rest as these finish.")
-    return (status_text(manager, ids[0], note), ids[0], {}, noted(note), gr.Dropdown(value=ids, multiselect=True),
-            who)
+    return Queued(status_text(manager, ids[0], note), ids[0], {}, noted(note),
+                  gr.Dropdown(value=ids, multiselect=True), who)
 
 
 def select_run(compare, evt: gr.SelectData):
     """A click on a row of the runs table: watch that run and add it to the comparison."""
     run_id = (evt.row_value or [None])[0]
     if not run_id:
-        return gr.skip(), gr.skip(), gr.skip()
+        return changed(Selected)
     compare = list(compare or [])
     compare = compare if run_id in compare else compare + [run_id]
-    return run_id, {}, gr.Dropdown(value=compare, multiselect=True)
+    return Selected(run_id, {}, gr.Dropdown(value=compare, multiselect=True))
 
 
 def delete(manager: RunManager, visitors: Visitors, watched, compare, who):
     """Delete the watched run's folder, if it is ours (refused while it is queued or running)."""
     who = ensure_who(who)
     if watched is None:
-        return "Select a run in the table first.", gr.skip(), gr.skip(), gr.skip(), gr.skip(), who
+        return changed(Queued, status="Select a run in the table first.", who=who)
     try:
         manager.delete(watched, by=visitors.actor(who))
     except (ValueError, NotYourRun) as e:
-        return f"**Not deleted:** {e}", gr.skip(), gr.skip(), noted(f"**Not deleted:** {e}"), gr.skip(), who
+        return changed(Queued, status=f"**Not deleted:** {e}", note=noted(f"**Not deleted:** {e}"), who=who)
     note, kept = f"Deleted run `{watched}`.", [c for c in compare or [] if c != watched]
-    return note, None, {}, noted(note), gr.Dropdown(value=kept, multiselect=True), who
+    return Queued(note, None, {}, noted(note), gr.Dropdown(value=kept, multiselect=True), who)
 
 
 # ---- the form: one component per config field, labels and help from the dataclasses ----------
@@ -225,9 +257,10 @@ def build_form(v: dict) -> dict:
 
 # ---- layout and wiring ---------------------------------------------------------------------
 
-def build_training_tab(manager: RunManager, visitors: Visitors, demo: gr.Blocks, tab: gr.Tab):
-    """Build the tab inside `tab` (a gr.Tab of `demo`). `manager` is server state on purpose:
-    every browser sees the same runs, and runs outlive the page that started them."""
+def build_training_tab(lab: Lab, tab: gr.Tab):
+    """Build the tab inside `tab`. The lab's run store is server state on purpose: every browser
+    sees the same runs, and runs outlive the page that started them."""
+    manager, visitors, demo = lab.manager, lab.visitors, lab.demo
     options = [("custom model", CUSTOM)] + [(f"{n}: {p.description}", n) for n, p in PRESETS.items()]
     with gr.Row():
         with gr.Column(scale=1, min_width=340):
@@ -272,27 +305,28 @@ def build_training_tab(manager: RunManager, visitors: Visitors, demo: gr.Blocks,
                   show_progress="hidden")
     for name in MODEL_FORM:                   # editing the model by hand makes it a custom one
         form[name].input(lambda: CUSTOM, None, preset, api_name=False, show_progress="hidden")
+    fed = dict(status=status, watched=watched, seen=seen, note=note, compared=compare.runs, who=who)
     start_btn.click(bind(start, manager, visitors), [preset, device, *form.values(), tensorboard, who],
-                    [status, watched, seen, note, who], api_name="train_start", show_progress="minimal").then(
+                    outputs_of(Started, fed), api_name="train_start", show_progress="minimal").then(
         hurry, None, timer, api_visibility="private", show_progress="hidden")
-    stop_btn.click(bind(stop, manager, visitors), [watched, who], [status, note, who],
+    stop_btn.click(bind(stop, manager, visitors), [watched, who], outputs_of(Stopped, fed),
                    api_name="train_stop", show_progress="minimal")
     reproduce_btn.click(bind(reproduce, manager, visitors), [form["epochs"], device, who],
-                        [status, watched, seen, note, compare.runs, who], api_name="train_reproduce").then(
+                        outputs_of(Queued, fed), api_name="train_reproduce").then(
         hurry, None, timer, api_visibility="private", show_progress="hidden")
-    table.select(select_run, compare.runs, [watched, seen, compare.runs], api_name="train_select")
+    table.select(select_run, compare.runs, outputs_of(Selected, fed), api_name="train_select")
     delete_btn.click(bind(delete, manager, visitors), [watched, compare.runs, who],
-                     [status, watched, seen, note, compare.runs, who], api_name="train_delete")
+                     outputs_of(Queued, fed), api_name="train_delete")
     view_changes = [compare.runs.change, compare.smoothing.release, compare.log_scale.change,
                     compare.x_axis.change]
-    gr.on(view_changes, bind(redraw, manager), [compare.runs, *compare.view], [*compare.plots, compare.diff],
+    gr.on(view_changes, bind(redraw, manager), [compare.runs, *compare.view], compared_outputs(compare),
           api_name="train_compare", show_progress="hidden")
     gr.on(view_changes, bind(watched_loss, manager), [watched, compare.runs, *compare.view], loss_plot,
           api_visibility="private", show_progress="hidden")
     compare.export.click(bind(export, manager), watched, compare.files, api_name="train_export")
     poll_io = dict(inputs=[watched, seen, note, compare.runs, *compare.view, who],
-                   outputs=[status, loss_plot, val_plot, acc_plot, table, compare.runs, *compare.plots,
-                            compare.diff, limits, watched, seen, timer], show_progress="hidden",
+                   outputs=[status, loss_plot, val_plot, acc_plot, table, compare.runs,
+                            *compared_outputs(compare), limits, watched, seen, timer], show_progress="hidden",
                    concurrency_limit=None)
     timer.tick(bind(poll, manager, visitors), api_name="train_poll", **poll_io)
     tab.select(bind(poll, manager, visitors), api_visibility="private", **poll_io)   # at once, not in 1 s
