@@ -30,7 +30,8 @@ DATA = Path(os.environ.get("RNN_DEMO_DATA", ROOT / "data"))   # MNIST, for the T
 STATE = Path(os.environ.get("RNN_DEMO_STATE", ROOT / "state"))   # server-side secrets and per-browser data
 UPLOADS_KEPT = 3600          # seconds an upload stays in Gradio's cache (swept every half hour)
 # Gradio summarises its queue's analytics with pandas after every event unless told to do it
-# less often; at a classroom's load that was 8% of the server's CPU. Read when a Blocks is built.
+# less often; at a classroom's load that summary took a visible share of the server's CPU
+# (docs/benchmarks.md). Read when a Blocks is built.
 os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "100")
 
 INTRO = """# RNN lab
@@ -68,16 +69,16 @@ if __name__ == "__main__":
         print(warning, file=sys.stderr)
     demo = build_app(quotas=args.quotas, operators=args.operators, synthetic=args.synthetic_data,
                      answers_in_process=True)
-    # A full pass of Python's cyclic garbage collector walks every object the server holds: at
-    # this point about 370,000 (torch, Gradio, the UI), and each pass stalled every answer for
-    # 350-450 ms under a classroom's load. They live as long as the server, so they leave the
+    # A full pass of Python's cyclic garbage collector walks every object the server holds (at
+    # this point hundreds of thousands: torch, Gradio, the UI), and each pass stalled every
+    # answer under a classroom's load. They live as long as the server, so they leave the
     # collector's passes (gc.freeze); what is made from here on is collected as before.
     gc.collect()
     gc.freeze()
     # allowed_paths: a run's downloads (CSV, JSON Lines, checkpoint) are served from its folder.
     # run_history=False: Gradio 6 would otherwise copy every event's inputs and outputs into the
     # browser's localStorage (up to 100): ten answers a second while drawing made each write
-    # slower than the last (a drawing took 2.5 s to draw at first, 11 s by the sixth), it would
+    # slower than the last (drawing slowed down digit after digit), it would
     # keep every drawing outside My digits, and its "Runs" link would be mistaken for training runs.
     demo.queue(default_concurrency_limit=4).launch(server_name=args.host, server_port=args.port,
                                                    auth=args.users or None, max_file_size="50mb",

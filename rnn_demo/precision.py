@@ -22,7 +22,7 @@ def native_bf16(device: torch.device) -> bool:
     CUDA: compute capability 8.0 and later (Ampere on) have bf16 tensor cores; ROCm GPUs too.
     CPU: the instruction sets torch detects at start-up (`torch.cpu.get_capabilities()`, read
     from cpuinfo): AVX-512 BF16 or AMX-BF16. Elsewhere bf16 is emulated in float32 and slower
-    than float32 itself (5x for a `gru` step on an AVX2 CPU), and oneDNN has no bf16 LSTM on
+    than float32 itself (docs/benchmarks.md), and oneDNN has no bf16 LSTM on
     CPUs without AVX-512.
     """
     if device.type == "cuda":

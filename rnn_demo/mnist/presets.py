@@ -56,7 +56,7 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
            RowRNNConfig(cell="lstm", bidirectional=True, norm="layer"), notebook_acc=97.66),
     Preset("gru", "GRU 128 + Linear (not in the notebook)", RowRNNConfig(cell="gru")),
     # A good model in seconds: OneCycle lets a large peak rate converge in 3 epochs
-    # (98.4% test after 36 s of training on a 2-core CPU).
+    # (docs/time-to-accuracy.md).
     Preset("fast", "GRU 128 + Linear, 3 epochs, batch 256, OneCycle 1e-2, AdamW",
            RowRNNConfig(cell="gru"),
            TrainConfig(epochs=3, batch_size=256, lr=1e-2, schedule="onecycle", optimizer="adamw",

@@ -27,8 +27,8 @@ MAX_STROKES = 1_000
 MAX_SIDE = 4096              # canvas pixels per side
 MAX_BRUSH = 512.0
 # The longer side strokes are drawn at to be read: the digit ends in a 20 px box, so 224 px
-# oversample it about 8x. Reading the Sketch canvas (448 px) this way takes 0.9 ms instead of 1.4
-# with the same answers (200 drawn digits), and a 4096 px canvas 1.3 ms instead of 175.
+# oversample it about 8x, which gives the same answers as the full canvas for a fraction of the
+# work, and one API user's huge canvas costs no more than the page's (docs/benchmarks.md).
 READ_SIDE = 224
 
 
@@ -112,7 +112,7 @@ def rasterise(value: dict, max_side: int | None = None) -> np.ndarray:
         for x, y in xy:                     # round caps and joins: a disc at every point
             pen.ellipse((x - radius, y - radius, x + radius, y + radius), fill=fill)
     ink = np.asarray(canvas).astype(np.float32)   # via uint8: asarray(dtype=float32) of a PIL image
-    ink /= 255.0                                  # is about 8x slower (0.8 ms at 448x448)
+    ink /= 255.0                                  # converts pixel by pixel, much slower
     if not ink.any():
         raise EmptyDrawingError("draw a digit")
     return ink

@@ -5,7 +5,7 @@ from dataclasses import replace
 import pytest
 
 from rnn_demo.mnist.presets import PRESETS
-from rnn_demo.ui.training.tab import FORM, configs_from_form, preset_values
+from rnn_demo.ui.training.form import FORM, configs_from_form, preset_values
 
 
 @pytest.mark.parametrize("name", list(PRESETS))

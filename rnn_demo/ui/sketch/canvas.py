@@ -9,8 +9,7 @@ answer belongs to (the canvas shows it as `data-version`, and its stroke count a
 Undo, Clear) also fires `settle` SETTLE_AFTER_MS later unless the pen is down again by then,
 for the views that need not follow the pen stroke by stroke: every event costs the page a pass
 over every component's state, so ten a second of chained events kept its main thread busy, and
-views computed at pen-up held the answer back (pen-up to label p50 218 ms with them at once,
-146 ms with them 200 ms later, on a 2-core machine). Clear fires a `clear` event as well,
+views computed at pen-up held the answer back (docs/benchmarks.md). Clear fires a `clear` event as well,
 so the page can reset the answer at once, and an optional row of "Save as" buttons fires `save`
 with its label. Never a file upload: the value is a few kB of JSON.
 """

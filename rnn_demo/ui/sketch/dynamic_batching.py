@@ -1,11 +1,11 @@
 """Dynamic batching for calls that skip Gradio's queue: the calls waiting together share one batch.
 
 The Sketch tab's page asks for its answers with direct calls (`queue=False`): one HTTP request
-and its response, instead of the queue's join, event stream and status messages (pen-up to label
-p50 33-39 ms instead of 146-163 ms on a 2-core machine, docs/benchmarks.md). Direct calls run side
-by side in the server's threads, so many pages at once would run many small model calls side by
-side, each competing for the same two cores (50 pages: 58 answers a second and p95 1.37 s that
-way, 113 and 0.55 s batched). `DynamicBatcher` runs one batch at a time in a worker thread; the
+and its response, instead of the queue's join, event stream and status messages: a quarter of
+the pen-up-to-label time (docs/benchmarks.md). Direct calls run side by side in the server's
+threads, so many pages at once would run many small model calls side by side, each competing
+for the same cores: batched, a class gets twice the answers a second at less than half the
+wait. `DynamicBatcher` runs one batch at a time in a worker thread; the
 calls that arrive meanwhile wait on the event loop, holding no thread, and go together in the
 next batch (up to `max_batch`), as Gradio's queue does for `batch=True` events. The calls that skip the
 queue also skip its limits, so the batcher has its own: at most `max_per_key` calls waiting per

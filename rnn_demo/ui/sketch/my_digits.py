@@ -162,7 +162,7 @@ def clear_set():
 def build_my_digits(registry: ModelRegistry, secret: str, sketch, model_dd, manager: RunManager | None = None,
                     visitors: Visitors | None = None):
     """The My digits section, wired to the canvas (its "Save as" buttons) and the model choice;
-    with the lab's run manager and visitors, also the "Adapt" button (ui/adapt_view.py)."""
+    with the lab's run manager and visitors, also the "Adapt" button (adapt_view.py)."""
     stored = browser_state("my-digits", secret)
     with gr.Accordion("My digits: your handwriting, every model's score on it", open=True,
                       elem_id="my-digits"):

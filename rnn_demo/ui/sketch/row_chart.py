@@ -3,10 +3,10 @@
 The server sends only the numbers, {"rows": T lists of 10 probabilities} (about 2 kB); the
 component's template draws them as an inline SVG: one line per digit in its colour
 (`views.DIGIT_COLOURS`), the answer's line on top and thicker, and a tooltip per row
-listing the digits at 2% or more. Building that SVG in Python cost the server more than the
-model did (about 2 ms an answer, 17-31 kB each, ten answers a second while the pen moves), and
+listing the digits at TOOLTIP_MIN or more. Building that SVG in Python cost the server more
+than the model did (and tens of kB an answer, ten answers a second while the pen moves), and
 every gradio_client user had to decode it; no charting library in the page either (a Vega
-LinePlot took the browser about 0.2 s per redraw).
+LinePlot's redraw was too slow to follow the pen).
 """
 
 import json

@@ -1,7 +1,7 @@
 """What the Training tab shows of runs: the runs table, the limits, epoch plots and the status text.
 
 Plain functions of a RunManager and its records; no widgets here (see ui/training/tab.py; the
-comparison's plots are in ui/compare_view.py).
+comparison's plots are in compare_view.py).
 """
 
 import time
