@@ -1,5 +1,7 @@
 """Handlers at module level: `bind` gives one its shared objects; named results say what it changes.
 
+    button.click(bind(stop, manager, visitors), inputs, outputs)   # stop(manager, visitors, ...)
+
     class Stopped(NamedTuple):          # what a handler changes, one field per output component
         status: Any
         note: Any = None
@@ -8,19 +10,45 @@
 """
 
 import functools
+import inspect
+import typing
 
 import gradio as gr
 
 
-def bind(fn, *args, **kwargs) -> functools.partial:
-    """functools.partial(fn, *args, **kwargs), documented as `fn`.
+def bind(fn, *args, **kwargs):
+    """`fn` with its first arguments bound (as functools.partial), that Gradio reads as it reads `fn`.
 
-    Gradio's API page describes an endpoint by its function's docstring, and a bare partial's is
-    "partial(func, *args, **keywords) - new function with partial application ...". Only the
-    docstring is copied: with `__wrapped__` set, inspect.signature would give `fn`'s own
-    parameters, bound ones included, and Gradio would expect an input for each.
+    A bare partial hides from Gradio what it reads off a handler: its docstring (the API page
+    would show "partial(func, *args, **keywords) - new function ..."), its type hints (a
+    `request: gr.Request` parameter would be taken for an input; gr.api types its endpoint from
+    them) and whether it is a coroutine. So the bound handler is a function of its own with the
+    remaining parameters' signature and hints, `fn`'s docstring, and a coroutine or a
+    generator when `fn` is one. No
+    `__wrapped__`: inspect.signature would follow it back to `fn`'s own parameters, bound ones
+    included, and Gradio would expect an input for each.
     """
-    bound = functools.partial(fn, *args, **kwargs)
+    partial = functools.partial(fn, *args, **kwargs)
+    signature = inspect.signature(partial)
+    try:
+        hints = typing.get_type_hints(fn)
+    except (NameError, TypeError):
+        hints = {}
+    if inspect.isasyncgenfunction(fn):                 # a handler that streams, asynchronously
+        async def bound(*a, **k):
+            async for update in partial(*a, **k):
+                yield update
+    elif inspect.isgeneratorfunction(fn):              # a handler that streams
+        def bound(*a, **k):
+            yield from partial(*a, **k)
+    elif inspect.iscoroutinefunction(fn):
+        async def bound(*a, **k):
+            return await partial(*a, **k)
+    else:
+        def bound(*a, **k):
+            return partial(*a, **k)
+    bound.__signature__ = signature
+    bound.__annotations__ = {n: h for n, h in hints.items() if n in signature.parameters or n == "return"}
     bound.__doc__ = fn.__doc__
     return bound
 

@@ -108,3 +108,26 @@ def test_a_named_result_keeps_what_it_does_not_set_and_names_its_outputs():
     fed = {name: name.upper() for name in ("status", "watched", "seen", "note", "compared", "who")}
     assert outputs_of(training.Stopped, fed) == ["STATUS", "NOTE", "WHO"]
     assert outputs_of(training.Queued, fed) == ["STATUS", "WATCHED", "SEEN", "NOTE", "COMPARED", "WHO"]
+
+
+def test_a_bound_handler_reads_to_gradio_as_its_function_does():
+    import asyncio
+    import inspect
+
+    import gradio as gr
+
+    from rnn_demo.ui.handlers import bind
+
+    async def answer(batcher, drawing, model: str, request: gr.Request) -> str:
+        """Answer one drawing."""
+        return f"{batcher}:{drawing}:{model}"
+
+    def stream(source, n: int):
+        yield from range(source, source + n)
+
+    bound = bind(answer, "b")
+    assert list(inspect.signature(bound).parameters) == ["drawing", "model", "request"]
+    assert gr.utils.get_type_hints(bound)["request"] is gr.Request        # injected, not an input
+    assert inspect.iscoroutinefunction(bound) and bound.__doc__ == "Answer one drawing."
+    assert asyncio.run(bound(1, "lstm", None)) == "b:1:lstm"
+    assert inspect.isgeneratorfunction(bind(stream, 5)) and list(bind(stream, 5)(3)) == [5, 6, 7]

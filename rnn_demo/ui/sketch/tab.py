@@ -212,6 +212,36 @@ def _warnings_md(listing: Listing) -> str:
 # ---- layout and wiring -----------------------------------------------------------------------
 
 # Clear resets the answer in the browser at once, before the server's answer to the blank canvas.
+def answers_as_sent(compute, outputs: list, drawings: list, models: list) -> tuple[list, ...]:
+    """A batch's answers (compute: `answers.predict` or its AnswerProcess), each output's column
+    as Gradio sends it (as_sent)."""
+    return tuple([as_sent(output, value) for value in column]
+                 for output, column in zip(outputs, compute(drawings, models)))
+
+
+async def answer_drawing(batcher: DynamicBatcher, outputs: list, drawing, model, request: gr.Request):
+    """The page's answer to one drawing, in a batch with the class's; 'busy' when too many wait."""
+    try:
+        return await batcher(drawing, model, key=getattr(request, "session_hash", None))
+    except Busy:
+        busy = message("the server is busy: draw again in a moment", version_of(drawing))
+        return tuple(as_sent(output, value) for output, value in zip(outputs, busy))
+
+
+def predict_api(answer_batch, drawing: list, model: list):
+    """/predict's batch (batch=True: lists of drawings and models), answered as the page's are."""
+    return answer_batch(drawing, model)
+
+
+def compare_api(registry: ModelRegistry, drawing: dict | list | None) -> dict:
+    """A drawing (what /predict takes) -> every available model's answer, as a table.
+
+    Returns {"headers": ["model", "prediction", "confidence", "test accuracy"], "data": rows};
+    no rows when there is nothing to read.
+    """
+    return {"headers": COMPARE_HEADERS, "data": compare(registry, drawing)}
+
+
 CLEAR_JS = "() => [{label: %s, confidences: null}, null]" % json.dumps(DRAW_A_DIGIT)
 
 
@@ -274,18 +304,8 @@ def build_sketch_tab(lab: Lab, tab: gr.Tab):
     else:
         compute = bind(predict, registry)
 
-    def answers(drawings: list, models: list) -> tuple[list, ...]:   # as Gradio sends them (as_sent)
-        return tuple([as_sent(output, value) for value in column]
-                     for output, column in zip(answer, compute(drawings, models)))
-
-    batcher = DynamicBatcher(answers, MAX_BATCH)
-
-    async def answer_drawing(drawing, model, request: gr.Request):
-        try:
-            return await batcher(drawing, model, key=getattr(request, "session_hash", None))
-        except Busy:
-            busy = message("the server is busy: draw again in a moment", version_of(drawing))
-            return tuple(as_sent(output, value) for output, value in zip(answer, busy))
+    answers = bind(answers_as_sent, compute, answer)
+    on_drawing = bind(answer_drawing, DynamicBatcher(answers, MAX_BATCH), answer)
 
     # The page's answers skip the queue: one request and its response (see dynamic_batching.py).
     # always_last: a page has one answer on its way at most, and the next waits for it (Gradio's
@@ -294,13 +314,10 @@ def build_sketch_tab(lab: Lab, tab: gr.Tab):
     # Their inputs' preprocess is the identity (HTML, a Dropdown that allows any value): skipped.
     page_answer = dict(inputs=[sketch, model_dd], outputs=answer, queue=False, trigger_mode="always_last",
                        api_visibility="private", show_progress="hidden", preprocess=False, postprocess=False)
-    sketch.change(answer_drawing, **page_answer)
+    sketch.change(on_drawing, **page_answer)
     # API clients (gradio_client joins the queue whatever the event says) get the queue's own
     # batching; the page never fires `submit`, so this listener is the API's alone.
-    def predict_api(drawing: list, model: list):   # batch=True: lists; the API page names them
-        return answers(drawing, model)
-
-    sketch.submit(predict_api, [sketch, model_dd], answer, api_name="predict",
+    sketch.submit(bind(predict_api, answers), [sketch, model_dd], answer, api_name="predict",
                   api_description=PREDICT_API, batch=True, max_batch_size=MAX_BATCH, concurrency_limit=1,
                   concurrency_id="sketch-answer", preprocess=False, postprocess=False)
     # The answer follows the pen; the other views follow each finished drawing (see SketchCanvas).
@@ -312,21 +329,9 @@ def build_sketch_tab(lab: Lab, tab: gr.Tab):
         bind(look_inside, registry), api_visibility="private", **inside_io)
     inside_box.collapse(lambda: False, None, inside_open, api_visibility="private", queue=False)
 
-    def inspect(drawing: dict | list | None, model: str | None = None) -> dict:   # gr.api reads the hints
-        return inspect_api(registry, drawing, model)
-
-    def compare_api(drawing: dict | list | None) -> dict:
-        """A drawing (what /predict takes) -> every available model's answer, as a table.
-
-        Returns {"headers": ["model", "prediction", "confidence", "test accuracy"], "data": rows};
-        no rows when there is nothing to read.
-        """
-        return {"headers": COMPARE_HEADERS, "data": compare(registry, drawing)}
-
-    inspect.__doc__ = inspect_api.__doc__
-    gr.api(inspect, api_name="inspect")
-    gr.api(compare_api, api_name="compare")
-    model_dd.change(answer_drawing, **page_answer).then(bind(look_inside, registry), api_visibility="private",
+    gr.api(bind(inspect_api, registry), api_name="inspect")       # typed by inspect_api's hints
+    gr.api(bind(compare_api, registry), api_name="compare")
+    model_dd.change(on_drawing, **page_answer).then(bind(look_inside, registry), api_visibility="private",
                                                         **inside_io)
     upload.change(bind(predict_files, registry), [upload, model_dd], [gallery], api_name="predict_files")
     refresh_io = dict(inputs=[model_dd, known], outputs=[model_dd, known, warnings_md],
