@@ -147,6 +147,12 @@ def _fmt(value):
     return f"{value:.3g}" if isinstance(value, float) else value
 
 
+# Recipe fields named only when set, and how: (field, format of its value).
+RECIPE_EXTRAS = (("weight_decay", "wd {:g}"), ("grad_clip", "clip {:g}"), ("label_smoothing", "smoothing {:g}"),
+                 ("max_shift", "shift ±{} px"), ("max_rotation", "rotation ±{:g}°"), ("max_scale", "scale ±{:g}"),
+                 ("ema", "weight EMA {:g}"))
+
+
 def recipe(train_config: dict) -> str:
     """A recipe in a few words: what differs from the notebook's (Adam 1e-3, batch 512, constant)."""
     t = train_config
@@ -155,20 +161,7 @@ def recipe(train_config: dict) -> str:
     parts = [f"{t.get('optimizer', 'adam')} {t.get('lr', 1e-3):g}", f"batch {t.get('batch_size', '?')}"]
     if t.get("schedule", "constant") != "constant":
         parts.append(t["schedule"])
-    if t.get("weight_decay"):
-        parts.append(f"wd {t['weight_decay']:g}")
-    if t.get("grad_clip"):
-        parts.append(f"clip {t['grad_clip']:g}")
-    if t.get("label_smoothing"):
-        parts.append(f"smoothing {t['label_smoothing']:g}")
-    if t.get("max_shift"):
-        parts.append(f"shift ±{t['max_shift']} px")
-    if t.get("max_rotation"):
-        parts.append(f"rotation ±{t['max_rotation']:g}°")
-    if t.get("max_scale"):
-        parts.append(f"scale ±{t['max_scale']:g}")
-    if t.get("ema"):
-        parts.append(f"weight EMA {t['ema']:g}")
+    parts += [template.format(t[name]) for name, template in RECIPE_EXTRAS if t.get(name)]
     return ", ".join(parts)
 
 

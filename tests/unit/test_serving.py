@@ -113,6 +113,7 @@ def test_a_named_result_keeps_what_it_does_not_set_and_names_its_outputs():
 def test_a_bound_handler_reads_to_gradio_as_its_function_does():
     import asyncio
     import inspect
+    from concurrent.futures import ThreadPoolExecutor
 
     import gradio as gr
 
@@ -129,5 +130,6 @@ def test_a_bound_handler_reads_to_gradio_as_its_function_does():
     assert list(inspect.signature(bound).parameters) == ["drawing", "model", "request"]
     assert gr.utils.get_type_hints(bound)["request"] is gr.Request        # injected, not an input
     assert inspect.iscoroutinefunction(bound) and bound.__doc__ == "Answer one drawing."
-    assert asyncio.run(bound(1, "lstm", None)) == "b:1:lstm"
+    with ThreadPoolExecutor(1) as pool:     # a loop of its own: Playwright's may run in this thread
+        assert pool.submit(asyncio.run, bound(1, "lstm", None)).result() == "b:1:lstm"
     assert inspect.isgeneratorfunction(bind(stream, 5)) and list(bind(stream, 5)(3)) == [5, 6, 7]
