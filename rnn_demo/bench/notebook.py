@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from ..devices import sync
 from ..mnist.data import batches, default_root, ensure_mnist
 from ..mnist.presets import get_preset
-from ..mnist.train import build_model
+from ..mnist.train import build_model, evaluate
 
 
 def notebook_pipeline_epochs(preset_name: str, device, epochs: int = 1, root=None, on_epoch=None):
@@ -50,6 +50,30 @@ def notebook_pipeline_epochs(preset_name: str, device, epochs: int = 1, root=Non
         if on_epoch is not None:
             on_epoch(epoch, elapsed, model)
     return times
+
+
+THRESHOLDS = (0.97, 0.98, 0.99)       # the validation accuracies time-to-accuracy reports
+
+
+def notebook_time_to_accuracy(device, splits, epochs: int = 10, root=None) -> dict:
+    """`lstm` through the notebook's pipeline: when its validation accuracy first crossed each of
+    THRESHOLDS, and where it ended.
+
+    Returns {"crossed": {threshold: (training seconds, epoch)}, "train_seconds", "val_acc",
+    "test_acc"}; validation (`splits`' own) after every epoch, the test set once, at the end.
+    """
+    crossed, last = {}, {}
+
+    def on_epoch(epoch, seconds, model):
+        _, acc = evaluate(model, splits.val_x, splits.val_y)
+        last.update(model=model, train_seconds=seconds, val_acc=acc)
+        for t in THRESHOLDS:
+            if acc >= t and t not in crossed:
+                crossed[t] = (seconds, epoch)
+
+    notebook_pipeline_epochs("lstm", device, epochs, root, on_epoch)
+    _, test_acc = evaluate(last.pop("model"), splits.test_x, splits.test_y)
+    return {"crossed": crossed, **last, "test_acc": test_acc}
 
 
 @torch.no_grad()

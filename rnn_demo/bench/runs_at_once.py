@@ -20,9 +20,8 @@ from ..mnist.data import Splits, load_mnist
 from ..mnist.model import RowRNN
 from ..mnist.presets import get_preset
 from ..mnist.runs.log import parse_lines
-from ..mnist.runs.manager import CUDA_LOG_EVERY
 from ..mnist.train import evaluate, train
-from .training_checks import SEEDS, Report, train_preset, without_test
+from .training_checks import SEEDS, Report, train_preset
 
 SLOTS = (1, 4, 8)
 CLASS_SIZE = 30
@@ -41,16 +40,14 @@ def worker(job: dict) -> None:
     if job.get("n_train"):
         splits = splits.subset(job["n_train"], 1000, 1000)
     if job.get("withhold_test"):
-        splits = without_test(splits)
+        splits = splits.without_test()
     if job.get("go"):
         train_preset(job["preset"], splits.subset(2048, 256, 0), device, epochs=1,
                **{k: v for k, v in job["overrides"].items() if k != "epochs"})
         Path(job["ready"]).touch()
         while not Path(job["go"]).exists():
             time.sleep(0.005)
-    log_every = CUDA_LOG_EVERY if device.type == "cuda" else 1
-    model_config, config = get_preset(job["preset"]).configs(device=str(device), log_every=log_every,
-                                                             **job["overrides"])
+    model_config, config = get_preset(job["preset"]).configs(device=str(device), **job["overrides"])
     started = time.time()
     with open(job["events"], "a") as events:
         for event in train(model_config, config, splits, out=job.get("checkpoint"), name=job["tag"]):

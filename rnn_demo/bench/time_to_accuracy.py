@@ -5,7 +5,7 @@
 Trains the preset through rnn_demo's loop, then `lstm` through the notebook's pipeline for its 10
 epochs, in the same process; times exclude validation passes. On a GPU one untimed epoch of the
 preset comes first (CUDA and cuDNN start up once per process, not once per run), and losses are
-read back every CUDA_LOG_EVERY steps, as the Training tab's runs do.
+read back every CUDA_LOG_EVERY steps (the trainer's rule on a GPU).
 """
 
 import argparse
@@ -15,20 +15,17 @@ import torch
 from ..devices import device_label, resolve_device
 from ..mnist.data import load_mnist
 from ..mnist.presets import get_preset
-from ..mnist.runs.manager import CUDA_LOG_EVERY
-from ..mnist.train import evaluate, train
-from .notebook import notebook_pipeline_epochs
+from ..mnist.train import train
+from .notebook import THRESHOLDS, notebook_time_to_accuracy
 
 
 def run(args) -> None:
     """Wall time at which validation accuracy first crossed 97/98/99% for a preset, and the notebook's."""
     device = resolve_device(args.device)
-    thresholds = (0.97, 0.98, 0.99)
     print(f"Time to accuracy on {device_label(device)}, torch {torch.__version__}")
     splits = load_mnist(args.data, device=device, log=lambda m: None)
     overrides = {"device": str(device), **({"epochs": args.epochs} if args.epochs else {})}
     if device.type == "cuda":
-        overrides["log_every"] = CUDA_LOG_EVERY
         warm_model, warm_config = get_preset(args.preset).configs(**{**overrides, "epochs": 1})
         for _ in train(warm_model, warm_config, splits.subset(4096, 512, 0)):
             pass
@@ -36,33 +33,24 @@ def run(args) -> None:
     crossed, end = {}, None
     for event in train(model_config, config, splits, name=args.preset):
         if event["kind"] == "epoch":
-            for t in thresholds:
+            for t in THRESHOLDS:
                 if t not in crossed and event["val_acc"] >= t:
                     crossed[t] = (event["train_seconds"], event["epoch"])
         elif event["kind"] == "end":
             end = event
-    _report(f"`{args.preset}` (rnn_demo)", crossed, thresholds, end["test_acc"], end["train_seconds"])
+    _report(f"`{args.preset}` (rnn_demo)", crossed, end["test_acc"], end["train_seconds"])
 
     if args.skip_notebook:
         return
-    nb_crossed, nb_model = {}, {}
-
-    def on_epoch(epoch, seconds, model):
-        _, acc = evaluate(model, splits.val_x, splits.val_y)
-        nb_model["model"] = model
-        for t in thresholds:
-            if t not in nb_crossed and acc >= t:
-                nb_crossed[t] = (seconds, epoch)
-
-    times = notebook_pipeline_epochs("lstm", device, 10, args.data, on_epoch)
-    _, test_acc = evaluate(nb_model["model"], splits.test_x, splits.test_y)
-    _report("`lstm` through the notebook's pipeline, 10 epochs", nb_crossed, thresholds, test_acc, sum(times))
+    notebook = notebook_time_to_accuracy(device, splits, 10, args.data)
+    _report("`lstm` through the notebook's pipeline, 10 epochs", notebook["crossed"], notebook["test_acc"],
+            notebook["train_seconds"])
 
 
-def _report(title, crossed, thresholds, test_acc, seconds):
+def _report(title, crossed, test_acc, seconds):
     print(f"\n{title}: trained {seconds:.1f} s, test accuracy {100 * test_acc:.2f}%"
           " (times: training seconds, validation passes excluded)")
-    for t in thresholds:
+    for t in THRESHOLDS:
         if t in crossed:
             s, epoch = crossed[t]
             print(f"  val >= {100 * t:.0f}%: {s:8.1f} s (epoch {epoch})")

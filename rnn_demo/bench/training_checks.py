@@ -9,7 +9,6 @@ import json
 import math
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -17,9 +16,9 @@ import torch
 from ..mnist.data import Splits
 from ..mnist.model import RowRNN
 from ..mnist.presets import get_preset
-from ..mnist.runs.manager import CUDA_LOG_EVERY, RunManager
-from ..mnist.train import evaluate, train
-from .notebook import notebook_pipeline_epochs
+from ..mnist.runs.manager import RunManager
+from ..mnist.train import train
+from .notebook import notebook_time_to_accuracy
 
 CELL_PRESETS = ("rnn", "lstm", "gru", "bilstm", "lstm-bn-mlp")
 SEEDS = (0, 1, 2)
@@ -49,16 +48,9 @@ class Report:
         (self.out / "results.json").write_text(json.dumps(self.results, indent=1, default=str))
 
 
-def without_test(splits: Splits) -> Splits:
-    """The same splits with the test set withheld (train() then scores no test accuracy)."""
-    return replace(splits, test_x=splits.test_x[:0], test_y=splits.test_y[:0])
-
-
 def train_preset(preset: str, splits: Splits, device, out=None, **overrides) -> dict:
     """Train a preset with overrides; the end event plus every epoch's record."""
-    log_every = CUDA_LOG_EVERY if device.type == "cuda" else 1
-    model_config, config = get_preset(preset).configs(device=str(device), log_every=log_every,
-                                                      **overrides)
+    model_config, config = get_preset(preset).configs(device=str(device), **overrides)
     end = None
     for event in train(model_config, config, splits, out=out, name=preset):
         if event["kind"] == "end":
@@ -130,7 +122,7 @@ def _out_of_memory(manager: RunManager, device) -> dict:
 
 # ---- 2. fast: time to accuracy -----------------------------------------------------------------
 def fast(report: Report, device, splits: Splits, tiny: bool) -> None:
-    held_out = without_test(splits)
+    held_out = splits.without_test()
     train_preset("fast", held_out, device, epochs=1)                          # warm-up, not counted
     shipped = {}
     for precision in ("fp32", "auto"):
@@ -193,20 +185,9 @@ def _summary(end: dict) -> dict:
 
 # ---- 3. the notebook's pipeline ----------------------------------------------------------------
 def notebook(report: Report, device, splits: Splits, data_root, tiny: bool) -> None:
-    crossed, last = {}, {}
-
-    def on_epoch(epoch, seconds, model):
-        _, acc = evaluate(model, splits.val_x, splits.val_y)
-        last.update(model=model, seconds=seconds, val_acc=acc)
-        for t in (0.97, 0.98, 0.99):
-            if acc >= t and t not in crossed:
-                crossed[t] = seconds
-
     epochs = 1 if tiny else 10
-    notebook_pipeline_epochs("lstm", device, epochs, data_root, on_epoch)
-    _, test_acc = evaluate(last["model"], splits.test_x, splits.test_y)
-    result = {"epochs": epochs, "train_seconds": last["seconds"], "val_acc": last["val_acc"],
-              "test_acc": test_acc, "crossed": {str(k): v for k, v in crossed.items()}}
+    result = notebook_time_to_accuracy(device, splits, epochs, data_root)
+    result = {"epochs": epochs, **result, "crossed": {str(t): s for t, (s, _) in result["crossed"].items()}}
     report.say(f"  notebook lstm: {result}")
     report.save("notebook", result)
 

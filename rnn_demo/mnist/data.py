@@ -149,6 +149,11 @@ class Splits:
                  ("train_x", "train_y", "val_x", "val_y", "test_x", "test_y")}
         return Splits(**moved, split_seed=self.split_seed)
 
+    def without_test(self) -> "Splits":
+        """The same splits with the test set withheld: a run on them scores no test accuracy."""
+        return Splits(self.train_x, self.train_y, self.val_x, self.val_y, self.test_x[:0], self.test_y[:0],
+                      self.split_seed)
+
     def subset(self, n_train: int, n_val: int | None = None, n_test: int | None = None) -> "Splits":
         """The first n of each split (already shuffled), for quick runs and tests."""
         n_val = n_train // 5 if n_val is None else n_val

@@ -39,6 +39,7 @@ from .data import Splits, batch_count, batches
 from .model import RowRNN, RowRNNConfig, count_parameters
 
 OPTIMIZERS = ("adam", "adamw")
+CUDA_LOG_EVERY = 10          # on a GPU, steps per loss read-back at least: each read-back is a device sync
 SCHEDULES = ("constant", "onecycle", "cosine")
 
 
@@ -68,7 +69,8 @@ class TrainConfig:
     precision: str = option("fp32", "arithmetic of the training steps: fp32, bf16 (autocast; weights "
                             "stay float32), or auto: bf16 where the device computes it natively "
                             "(CUDA, AVX-512 BF16 / AMX CPUs), else fp32", choices=PRECISIONS)
-    log_every: int = option(1, "steps per step event (losses are batched, not lost)", cli=False)
+    log_every: int = option(1, "steps per loss read-back (losses are batched, not lost); on a GPU "
+                            "at least CUDA_LOG_EVERY", cli=False)
 
     def validate(self) -> "TrainConfig":
         checks = [
@@ -154,20 +156,6 @@ def _step_events(pending: list, epoch: int, step: int):
         yield {"kind": "step", "epoch": epoch, "step": step - len(losses) + 1 + i, "loss": value}
 
 
-def _averaged(model: torch.nn.Module, decay: float):
-    """An exponential moving average of `model`'s weights and buffers, or None when decay is 0.
-
-    Its `module` is a RowRNN of the same config, so it validates and saves like the model.
-    """
-    if not decay:
-        return None
-    averaged = WarmupEMA(model, decay)
-    for module in averaged.modules():
-        if isinstance(module, torch.nn.RNNBase):
-            module.flatten_parameters()          # the copy's weights in one block again, for cuDNN
-    return averaged
-
-
 class WarmupEMA(AveragedModel):
     """torch.optim.swa_utils' AveragedModel with timm's EMA warm-up (ModelEmaV2 / ModelEmaV3).
 
@@ -175,12 +163,16 @@ class WarmupEMA(AveragedModel):
     early on the average follows the weights closely, so a short run's average is not stuck near
     its first step's weights (at 0.999 from the start, 82% of the average after 196 steps would
     still be the weights after step 1). The count is kept here, once per update, not per call of
-    the averaging function (AveragedModel calls it once per device and dtype).
+    the averaging function (AveragedModel calls it once per device and dtype). Its `module` is a
+    RowRNN of the same config, so it validates and saves like the model.
     """
 
     def __init__(self, model: torch.nn.Module, decay: float):
         super().__init__(model, multi_avg_fn=self._average, use_buffers=True)
         self.decay, self.updates = decay, 0
+        for module in self.modules():
+            if isinstance(module, torch.nn.RNNBase):
+                module.flatten_parameters()      # the copy's weights in one block again, for cuDNN
 
     @torch.no_grad()
     def _average(self, averaged: list, current: list, _) -> None:
@@ -227,12 +219,13 @@ def train(model_config: RowRNNConfig, config: TrainConfig, splits: Splits, out=N
     # On a GPU one fused kernel updates every parameter (the default launches several per tensor).
     optimizer = opt_cls(model.parameters(), lr=config.lr, weight_decay=config.weight_decay,
                         fused=True if device.type == "cuda" else None)
-    averaged = _averaged(model, config.ema)
+    averaged = WarmupEMA(model, config.ema) if config.ema else None
     scored = averaged.module if averaged is not None else model     # what is validated and saved
     steps_per_epoch = batch_count(len(splits.train_x), config.batch_size)
     scheduler = _scheduler(optimizer, config, steps_per_epoch * config.epochs)
     generator = torch.Generator().manual_seed(config.seed)
     params = count_parameters(model)
+    log_every = max(config.log_every, CUDA_LOG_EVERY) if device.type == "cuda" else config.log_every
 
     yield {"kind": "start", "name": name, "device": device_label(device), "precision": precision,
            "params": params, "epochs": config.epochs, "steps_per_epoch": steps_per_epoch,
@@ -268,7 +261,7 @@ def train(model_config: RowRNNConfig, config: TrainConfig, splits: Splits, out=N
             detached = loss.detach()
             epoch_loss += detached
             pending.append(detached)
-            if len(pending) >= config.log_every:
+            if len(pending) >= log_every:
                 yield from _step_events(pending, epoch, step)
                 pending = []
         yield from _step_events(pending, epoch, step)

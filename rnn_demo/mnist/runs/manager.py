@@ -53,7 +53,6 @@ from .log import Curves, EventLog
 from .quotas import OPERATOR, Actor, NotYourRun, QuotaError, Quotas
 
 ACTIVE = ("queued", "running")
-CUDA_LOG_EVERY = 10          # steps per loss read-back on a GPU: one device sync per 10 steps
 
 
 def _device_key(device: torch.device) -> str:
@@ -170,8 +169,6 @@ class RunManager:
         key = _device_key(device)
         if device.type == "cuda":
             device = torch.device(key)
-            if train_config.log_every == 1:
-                train_config.log_every = CUDA_LOG_EVERY
         train_config.device = key
         params = check_size(model_config, train_config.batch_size, device,
                             released=self._training.get(key, 0), max_params=self.max_params)
