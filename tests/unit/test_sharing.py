@@ -201,3 +201,15 @@ def test_the_command_line_lists_and_deletes_anyones_runs(tmp_path, capsys):
     assert not (tmp_path / "runs" / record["id"]).exists()
     assert main(["runs", "list", "--runs", str(tmp_path / "nowhere")]) == 2
     assert "no runs folder" in capsys.readouterr().err
+
+
+def test_a_weight_average_counts_its_copy_of_the_weights(manager, monkeypatch):
+    model = RowRNNConfig(cell="gru", hidden_size=512)
+    params = limits.count_params(model)
+    plain, averaged = limits.training_bytes(model, 16), limits.training_bytes(model, 16, averaged=True)
+    assert averaged - plain == 4 * params
+    # free memory between the two estimates: only the run with a weight EMA is refused
+    monkeypatch.setattr(limits, "free_bytes", lambda device: int((plain + averaged) / 2 / limits.FREE_SHARE))
+    with pytest.raises(ValueError, match="20 bytes per parameter"):
+        manager.start(model, quick(batch_size=16, ema=0.999))
+    assert manager.start(model, quick(batch_size=16))["status"] in ("queued", "running")

@@ -42,10 +42,12 @@ def activation_bytes(model: RowRNNConfig, batch_size: int) -> int:
     return batch_size * ROWS * model.hidden_size * model.num_layers * directions * CELL_TYPES[model.cell].kept_per_unit * 4
 
 
-def training_bytes(model: RowRNNConfig, batch_size: int, params: int | None = None) -> int:
-    """Activations plus weights, gradients and optimiser state, in bytes."""
+def training_bytes(model: RowRNNConfig, batch_size: int, params: int | None = None,
+                   averaged: bool = False) -> int:
+    """Activations plus weights, gradients and optimiser state, in bytes; `averaged`: plus the
+    copy of the weights a weight EMA keeps (TrainConfig.ema)."""
     params = count_params(model) if params is None else params
-    return activation_bytes(model, batch_size) + BYTES_PER_PARAM * params
+    return activation_bytes(model, batch_size) + (BYTES_PER_PARAM + 4 * bool(averaged)) * params
 
 
 def free_bytes(device: torch.device) -> int | None:
@@ -67,23 +69,24 @@ def gib(n: float) -> str:
 
 
 def check_size(model: RowRNNConfig, batch_size: int, device: torch.device, released: int = 0,
-               max_params: int = MAX_PARAMS) -> int:
+               max_params: int = MAX_PARAMS, averaged: bool = False) -> int:
     """The parameter count if the run fits, else ValueError with the estimate in its message.
 
-    `released`: bytes the device gets back before this run starts (the run training there now).
+    `released`: bytes the device gets back before this run starts (the run training there now);
+    `averaged`: the run keeps a weight EMA (see training_bytes).
     """
     params = count_params(model)
     if params > max_params:
         raise ValueError(f"the model has {params:,} parameters; the training bench takes at most "
                          f"{max_params:,}. Use a smaller hidden size or fewer layers.")
     free = free_bytes(device)
-    need = training_bytes(model, batch_size, params)
+    need = training_bytes(model, batch_size, params, averaged)
     if free is not None and need > FREE_SHARE * (free + released):
         directions = 2 if model.bidirectional else 1
         raise ValueError(
             f"this run needs about {gib(need)} of memory to train: batch {batch_size} x {ROWS} rows x "
             f"hidden {model.hidden_size} x {model.num_layers} layer(s) x {directions} direction(s) x "
-            f"{CELL_TYPES[model.cell].kept_per_unit} values ({model.cell.upper()}) x 4 bytes, plus 16 bytes per parameter; "
+            f"{CELL_TYPES[model.cell].kept_per_unit} values ({model.cell.upper()}) x 4 bytes, plus {BYTES_PER_PARAM + 4 * bool(averaged)} bytes per parameter; "
             f"{device.type} memory has {gib(free + released)} free for it (a run may use "
             f"{FREE_SHARE:.0%}). Use a smaller batch size, hidden size or fewer layers.")
     return params

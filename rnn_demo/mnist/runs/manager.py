@@ -170,8 +170,8 @@ class RunManager:
         if device.type == "cuda":
             device = torch.device(key)
         train_config.device = key
-        params = check_size(model_config, train_config.batch_size, device,
-                            released=self._training.get(key, 0), max_params=self.max_params)
+        params = check_size(model_config, train_config.batch_size, device, released=self._training.get(key, 0),
+                            max_params=self.max_params, averaged=bool(train_config.ema))
         safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", name)[:40].strip("-.") or "run"
         run_id = f"{_dt.datetime.now():%Y%m%d-%H%M%S}-{safe}-{secrets.token_hex(3)}"
         record = {"id": run_id, "name": name, "model_config": model_config.to_dict(),
@@ -322,7 +322,7 @@ class RunManager:
                 record = self._update(run_id, status="running", started=now())
                 model = RowRNNConfig(**record["model_config"])
                 self._training[key] = training_bytes(model, record["train_config"]["batch_size"],
-                                                     record["params"])
+                                                     record["params"], bool(record["train_config"].get("ema")))
             try:
                 self._run(record, key)
             finally:
@@ -343,7 +343,7 @@ class RunManager:
             try:
                 model = RowRNNConfig(**record["model_config"])        # does it still fit, now?
                 check_size(model, record["train_config"]["batch_size"], torch.device(key),
-                           max_params=self.max_params)
+                           max_params=self.max_params, averaged=bool(record["train_config"].get("ema")))
                 if record.get("tensorboard"):
                     tensorboard = TensorBoardLog(folder)               # events.out.tfevents.* here
                 events = self._events(record, model, self._splits_for(key), stop)
