@@ -71,3 +71,12 @@ def test_training_from_the_tab_streams_loss_then_hands_over_the_new_adder():
     add(CHECKPOINTS, "101", "1", adder)                           # the playground accepts it
     with pytest.raises(gr.Error, match="hidden size"):
         list(train_new(0, 4, 50))
+
+
+def test_the_loss_chart_starts_with_numeric_axes():
+    """The browser keeps the axis types of the first frame it draws, an empty one included."""
+    from rnn_demo.ui.adder.tab import _loss_frame
+    plot = gr.LinePlot(x="step", y="loss")
+    for losses in ([], [(1, 0.7), (2, 0.5)]):
+        assert plot.postprocess(_loss_frame(losses)).datatypes == {"step": "quantitative",
+                                                                   "loss": "quantitative"}

@@ -122,7 +122,14 @@ def refresh(checkpoints: Path, a_text: str, b_text: str, trained: dict | None):
 # ---------------------------------------------------------------- views
 
 def _loss_frame(losses):
-    return pd.DataFrame(losses, columns=["step", "loss"])
+    """(step, loss) pairs as a frame with numeric columns, even when empty.
+
+    The browser's plot reads the axis types off the first frame it draws and keeps them for
+    every later one: an empty frame of objects would make both axes categorical for good.
+    """
+    steps, values = zip(*losses) if losses else ((), ())
+    return pd.DataFrame({"step": pd.Series(steps, dtype="int64"),
+                         "loss": pd.Series(values, dtype="float64")})
 
 
 def _describe(ckpt: dict, who: str) -> str:
@@ -192,7 +199,8 @@ def build_adder_tab(lab: Lab, tab: gr.Tab) -> None:
         train = gr.Button("Train", variant="primary", elem_id="adder-train")
         status = gr.Markdown(elem_id="adder-train-status")
         loss_plot = gr.LinePlot(_loss_frame([]), x="step", y="loss", title="Training loss",
-                                height=260, elem_id="adder-loss")
+                                y_axis_format="~g", height=260,
+                                elem_id="adder-loss")
 
     add_event = gr.on([run.click, a.submit, b.submit], bind(add, checkpoints), [a, b, trained],
                       [model_sum, true_sum], api_name="add", concurrency_limit=8)
