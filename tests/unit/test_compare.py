@@ -9,7 +9,9 @@ import pytest
 
 from rnn_demo.mnist.runs.export import TensorBoardLog, export_files, write_csv
 from rnn_demo.mnist.runs.log import Curves, EventLog
-from rnn_demo.ui.training.compare_view import PALETTE, colours, config_diff, ema, faint, metric_frame, series, thin
+from rnn_demo.ui.training.compare import plot_update
+from rnn_demo.ui.training.compare_view import (PALETTE, X_AXES, X_FORMAT, Y_FORMAT, axis_limits, colours, config_diff,
+                                              ema, faint, metric_frame, series, thin, y_name)
 
 
 def fake_log(path, steps_per_epoch=4, epochs=2, t0=1000.0, written=None):
@@ -167,3 +169,35 @@ def test_tensorboard_events_hold_the_runs_scalars(tmp_path):
     assert [e.step for e in loss] == list(range(1, 9)) and loss[0].wall_time == 1000.5
     assert [(e.step, round(e.value, 4)) for e in events.Scalars("val/accuracy")] == [(4, 0.6), (8, 0.7)]
     assert events.Scalars("test/accuracy")[0].value == pytest.approx(0.75)
+
+
+def test_a_one_epoch_run_is_one_point_inside_both_axes_with_room_around_it(tmp_path):
+    curves = fake_log(tmp_path / "m.jsonl", epochs=3, written=1)       # stopped in epoch 2
+    for metric in ("validation loss", "validation accuracy"):
+        y = y_name(metric, False)
+        frame, _, legend = metric_frame([(("abc123 gru", "#1f77b4"), curves)], metric, "epoch", 0.6, False)
+        assert len(frame) == 1 and legend == ["abc123 gru"]
+        (x_low, x_high), (y_low, y_high) = axis_limits(frame, "epoch", y)
+        point_x, point_y = frame["epoch"][0], frame[y][0]
+        # a scale of some width around the point, not the zero-width one drawn "98.000000"
+        assert x_low == 0 and x_high > point_x
+        assert y_low < point_y < y_high and y_high - y_low > abs(point_y) / 20
+
+
+def test_axis_limits_leave_a_margin_past_the_data_on_every_x_axis(tmp_path):
+    curves = fake_log(tmp_path / "m.jsonl")
+    for x_axis in X_AXES:
+        frame, _, _ = metric_frame([(("r", "#1f77b4"), curves)], "validation accuracy", x_axis, 0.0, False)
+        y = y_name("validation accuracy", False)
+        (x_low, x_high), (y_low, y_high) = axis_limits(frame, x_axis, y)
+        assert x_low <= frame[x_axis].min() and frame[x_axis].max() < x_high
+        assert y_low < frame[y].min() and frame[y].max() < y_high
+
+
+def test_the_compared_plots_get_the_limits_and_plain_tick_labels(tmp_path):
+    curves = fake_log(tmp_path / "m.jsonl", written=1)
+    drawn = metric_frame([(("r", "#1f77b4"), curves)], "validation accuracy", "step", 0.0, False)
+    plot = plot_update(drawn, "validation accuracy", "step", False)
+    assert [plot.x_lim, plot.y_lim] == list(axis_limits(drawn[0], "step", "accuracy (%)"))
+    assert plot.x_axis_format == X_FORMAT and plot.y_axis_format == Y_FORMAT
+    assert plot_update((None, {}, []), "validation accuracy", "step", False).y_lim is None

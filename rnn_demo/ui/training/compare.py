@@ -18,9 +18,14 @@ import gradio as gr
 from ...mnist.runs.export import export_files
 from ...mnist.runs.files import run_dir
 from ...mnist.runs.manager import RunManager
-from .compare_view import LOGGABLE, METRICS, X_AXES, colours, config_diff, label, metric_frame, y_name
+from .compare_view import (LOGGABLE, METRICS, X_AXES, X_FORMAT, Y_FORMAT, axis_limits, colours, config_diff,
+                           label, metric_frame, y_name)
 
 DEFAULT_VIEW = {"smoothing": 0.6, "log_scale": False, "x_axis": "step"}
+# Vega draws a line through a single point (a run's only epoch so far) as a path of zero length,
+# "M x,y Z", which shows nothing; a round cap as wide as a dot shows it. Gradio's LinePlot has no
+# point marks to ask for instead. The rule holds for every LinePlot of the page.
+SINGLE_POINTS_CSS = '<style>g.mark-line path[d$="Z"] { stroke-linecap: round; stroke-width: 8px; }</style>'
 
 
 @dataclass
@@ -60,8 +65,10 @@ def plot_update(frame_and_colours, metric: str, x_axis: str, log: bool) -> gr.Li
     frame, colour_map, legend = frame_and_colours
     y, logged = y_name(metric, log), log and metric in LOGGABLE
     x_title = "wall-clock seconds" if x_axis == "seconds" else x_axis
+    x_lim, y_lim = axis_limits(frame, x_axis, y) if frame is not None else (None, None)
     return gr.LinePlot(frame, x=x_axis, y=y, color="run", color_map=colour_map or None,
                        colors_in_legend=legend or None, x_title=x_title, y_title=y,
+                       x_lim=x_lim, y_lim=y_lim, x_axis_format=X_FORMAT, y_axis_format=Y_FORMAT,
                        tooltip=["run", "value"] if logged else ["run"])
 
 
@@ -131,6 +138,7 @@ def build_compare(manager: RunManager, choices: list) -> CompareSection:
         plots = [gr.LinePlot(x="step", y="value", color="run", title=f"{metric.capitalize()}, runs compared",
                              height=280, elem_id=f"train-compare-{key.replace('_', '-')}")
                  for metric, key in METRICS.items()]
+    gr.HTML(SINGLE_POINTS_CSS, visible="hidden", padding=False)   # in the page, taking no room
     diff = gr.Dataframe(config_diff([], {}), label="Compared runs: the settings that differ, and results",
                         interactive=False, wrap=True, elem_id="train-diff")
     with gr.Row():

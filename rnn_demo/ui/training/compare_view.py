@@ -26,6 +26,9 @@ METRICS = {"training loss": "loss", "validation loss": "val_loss", "validation a
 LOGGABLE = ("training loss", "validation loss")  # accuracy stays linear
 MAX_POINTS = 1000                     # per series; Gradio's LinePlot bins beyond 1000 rows in the browser
 RAW = " · raw"
+MARGIN = 0.05                         # share of an axis left free past the data, so an end point shows whole
+# d3 formats: significant digits with trailing zeros dropped, never "1e+2" nor "98.000000"
+X_FORMAT, Y_FORMAT = ",~r", "~r"
 
 
 def ema(values: list, weight: float) -> list:
@@ -119,6 +122,18 @@ def metric_frame(runs: list, metric: str, x_axis: str, smoothing: float, log: bo
     if not frames:
         return None, colour_map, legend
     return pd.concat(frames, ignore_index=True)[[x_axis, y_col, "run", "value"]], colour_map, legend
+
+
+def axis_limits(frame, x_axis: str, y_col: str) -> tuple[list, list]:
+    """[low, high] of each axis of a plot's frame, with MARGIN of its span free past the data.
+
+    x starts at 0, where training starts. A single y value gets a span of its own, a tenth of the
+    value around it: alone, it would be a scale of zero width, drawn with ticks such as "98.000000".
+    """
+    x_high = float(frame[x_axis].max())
+    y_low, y_high = float(frame[y_col].min()), float(frame[y_col].max())
+    y_pad = MARGIN * (y_high - y_low) if y_high > y_low else abs(y_high) / 20 or 1.0
+    return [0.0, max(x_high, 0.0) * (1 + MARGIN) or 1.0], [y_low - y_pad, y_high + y_pad]
 
 
 def config_diff(records: list, finals: dict) -> pd.DataFrame:
