@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from test_sketch_browser import ONE, answer, draw_with_mouse, open_sketch
+
 from rnn_demo.bench.harness import serve_app, wait_until
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"   # tests/artifacts, as conftest.py
@@ -59,3 +61,25 @@ def test_a_one_epoch_run_draws_its_point_in_every_per_epoch_plot(browser, tmp_pa
             assert labels and not any(re.search(r"\.\d*0{3}", text) for text in labels), (plot, labels)
         page.screenshot(path=str(ARTIFACTS / "test_a_one_epoch_run_draws_its_point.png"), full_page=True)
         page.close()
+
+
+def ink_at(page, x: float, y: float) -> bool:
+    """Whether the canvas is inked at (x, y), in [0, 1] canvas coordinates."""
+    return page.evaluate("""([x, y]) => { const c = document.querySelector('#sketchpad canvas');
+        const [r, g, b] = c.getContext('2d').getImageData(x * c.width, y * c.height, 1, 1).data;
+        return r + g + b < 384; }""", [x, y])
+
+
+def test_ctrl_z_after_drawing_with_the_mouse_undoes_the_stroke(page, app_url):
+    open_sketch(page, app_url)
+    draw_with_mouse(page, ONE)
+    assert answer(page)[0] == "1"
+    bar = [(0.15 + 0.07 * i, 0.5) for i in range(11)]              # a bar across the 1
+    draw_with_mouse(page, [bar])
+    answer(page)
+    surface = page.locator("#sketchpad .sketch-surface")
+    assert surface.get_attribute("data-strokes") == "2" and ink_at(page, *bar[1])
+    page.keyboard.press("Control+z")                               # no click anywhere first
+    assert wait_until(lambda: surface.get_attribute("data-strokes") == "1", 5)
+    assert not ink_at(page, *bar[1]) and ink_at(page, *ONE[0][5])   # the bar is gone, the 1 stays
+    assert answer(page)[0] == "1"

@@ -11,7 +11,8 @@ for the views that need not follow the pen stroke by stroke: every event costs t
 over every component's state, so ten a second of chained events kept its main thread busy, and
 views computed at pen-up held the answer back (docs/benchmarks.md). Clear fires a `clear` event as well,
 so the page can reset the answer at once, and an optional row of "Save as" buttons fires `save`
-with its label. Never a file upload: the value is a few kB of JSON.
+with its label. Ctrl+Z (Cmd+Z) is Undo: the canvas takes the focus when drawn on, so the keys
+reach it. Never a file upload: the value is a few kB of JSON.
 """
 
 import gradio as gr
@@ -111,6 +112,8 @@ function setTool(name) {
 canvas.addEventListener('pointerdown', e => {
   if (e.button !== 0 && e.pointerType === 'mouse') return;
   e.preventDefault();
+  // preventDefault also stops the mouse's own focusing, so Ctrl+Z would reach nothing of ours
+  canvas.focus({preventScroll: true});
   clearTimeout(settling);                 // a new stroke: the drawing has not settled
   canvas.setPointerCapture(e.pointerId);
   current = {points: [point(e)], erase: tool === 'eraser'};
@@ -151,8 +154,11 @@ element.querySelector('.sketch-tools').addEventListener('click', e => {
   else if (b.dataset.action === 'undo') undo();
   else if (b.dataset.action === 'clear') clear();
 });
-canvas.addEventListener('keydown', e => {
-  if ((e.ctrlKey || e.metaKey) && e.key === 'z') { e.preventDefault(); undo(); }
+// On the whole surface: after Undo is clicked, the focus is on that button. Shift+Z is redo's.
+root.addEventListener('keydown', e => {
+  if ((e.ctrlKey || e.metaKey) && !e.shiftKey && !e.altKey && e.key.toLowerCase() === 'z') {
+    e.preventDefault(); undo();
+  }
 });
 redraw();
 """
