@@ -36,6 +36,19 @@ def check_all(checks) -> None:
             raise ValueError(message)
 
 
+def from_environ(cls, environ):
+    """`cls()` with each field its environment variable (cls.ENVIRON: field -> name) sets, as a
+    whole number, then validated; ValueError names a bad variable."""
+    values = {}
+    for name, variable in cls.ENVIRON.items():
+        if environ.get(variable, "").strip():
+            try:
+                values[name] = int(environ[variable])
+            except ValueError:
+                raise ValueError(f"{variable} must be a whole number, got {environ[variable]!r}") from None
+    return cls(**values).validate()
+
+
 def _field(cls, name: str):
     try:
         return next(f for f in fields(cls) if f.name == name)

@@ -5,8 +5,8 @@
 
 Every option has an environment variable, read when the option is not given: GRADIO_SERVER_NAME,
 GRADIO_SERVER_PORT, RNN_DEMO_AUTH ("user:password", several separated by spaces),
-RNN_DEMO_OPERATORS (comma-separated login names), RNN_DEMO_MAX_RUNS_PER_OWNER, RNN_DEMO_MAX_RUNS
-and RNN_DEMO_SYNTHETIC_DATA=1. A file of users holds one "user:password" per line ('#' starts a
+RNN_DEMO_OPERATORS (comma-separated login names), the quotas' (Quotas.ENVIRON), the server's
+limits' (guard.ServerLimits.ENVIRON) and RNN_DEMO_SYNTHETIC_DATA=1. A file of users holds one "user:password" per line ('#' starts a
 comment). With users, Gradio's own login page guards the app and its API.
 """
 
@@ -16,7 +16,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..mnist.runs.quotas import Quotas
-from ..options import add_options, given
+from ..options import add_options, from_environ, given
+from .guard import ServerLimits
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
@@ -59,14 +60,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python app.py", description="Serve the RNN lab.")
     parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
                         help="address to bind (default: 127.0.0.1, this machine only)")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", 7860)))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", 7860)),
+                        help="port to serve on (default: 7860; env GRADIO_SERVER_PORT)")
     parser.add_argument("--auth", action="append", default=[], metavar="USER:PASSWORD",
                         help="turn on the login page; repeat for more users (env RNN_DEMO_AUTH)")
     parser.add_argument("--auth-file", metavar="FILE", help="users, one USER:PASSWORD per line")
     parser.add_argument("--operator", action="append", default=[], metavar="USER",
                         help="a signed-in user who may stop and delete every run and has no quota "
                              "(needs a login; env RNN_DEMO_OPERATORS, comma-separated)")
-    add_options(parser, Quotas, title="quotas: runs queued or running at once")
+    add_options(parser, Quotas, title="quotas: runs queued or running at once, and how long one may train")
+    add_options(parser, ServerLimits, title="the server's limits (docs/security.md)")
     parser.add_argument("--synthetic-data", action="store_true",
                         default=os.environ.get("RNN_DEMO_SYNTHETIC_DATA", "") not in ("", "0"),
                         help="train on 512 synthetic images instead of MNIST: for load tests "
@@ -75,13 +78,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def parse_args(argv=None, environ=None) -> argparse.Namespace:
-    """The options, with .users, .operators (frozenset) and .quotas resolved; exits with a message if bad."""
+    """The options, with .users, .operators (frozenset), .quotas and .limits resolved; exits with a
+    message if bad."""
     environ = os.environ if environ is None else environ
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         args.users = read_users(args.auth, args.auth_file, environ)
         args.quotas = replace(Quotas.from_environ(environ), **given(args, Quotas)).validate()
+        args.limits = replace(from_environ(ServerLimits, environ), **given(args, ServerLimits)).validate()
     except ValueError as e:
         parser.error(str(e))
     names = args.operator or [n for n in environ.get("RNN_DEMO_OPERATORS", "").split(",") if n.strip()]

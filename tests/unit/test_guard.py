@@ -1,0 +1,116 @@
+"""The server's guard, around a stand-in app: body and upload caps, bytes per address, the login's
+throttle, deep links refused, and the cookie that names a browser."""
+
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from rnn_demo.ui.guard import BROWSER_COOKIE, LOGIN_FREE_FAILURES, Guard, ServerLimits, browser_cookie
+
+PASSWORD = "right"
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+async def echo(request: Request):
+    body = await request.body()
+    return JSONResponse({"read": len(body)})
+
+
+async def login(request: Request):
+    form = await request.form()
+    ok = form.get("password") == PASSWORD
+    return JSONResponse({"ok": ok}, status_code=200 if ok else 400)
+
+
+def client(clock=None, **limits) -> TestClient:
+    app = Starlette(routes=[Route("/gradio_api/queue/join", echo, methods=["POST"]),
+                            Route("/gradio_api/upload", echo, methods=["POST"]),
+                            Route("/login", login, methods=["POST"]),
+                            Route("/gradio_api/deep_link", echo), Route("/", echo)])
+    return TestClient(Guard(app, ServerLimits(**limits), clock=clock or Clock()))
+
+
+def test_a_body_over_the_cap_is_refused_before_the_app_reads_it_declared_or_streamed():
+    c = client(max_body_bytes=1000)
+    assert c.post("/gradio_api/queue/join", content=b"x" * 1000).json() == {"read": 1000}
+    refused = c.post("/gradio_api/queue/join", content=b"x" * 1001)
+    assert refused.status_code == 413 and refused.json() == {"detail": "request too large: 1.001 kB, "
+                                                                       "the limit is 1 kB"}
+    streamed = c.post("/gradio_api/queue/join", content=iter([b"x" * 600, b"x" * 600]))   # no length
+    assert streamed.status_code == 413 and "the limit is 1 kB" in streamed.json()["detail"]
+    assert c.post("/gradio_api/queue/join", content=iter([b"x" * 600])).json() == {"read": 600}
+
+
+def test_uploads_have_a_cap_per_request_and_a_budget_per_address_per_hour():
+    clock = Clock()
+    c = client(clock, max_body_bytes=10, max_upload_request_bytes=5000, upload_bytes_per_hour=8000)
+    assert c.post("/gradio_api/upload", content=b"x" * 5000).status_code == 200     # not the body cap
+    assert c.post("/gradio_api/upload", content=b"x" * 5001).status_code == 413
+    assert c.post("/gradio_api/upload", content=b"x" * 3000).status_code == 200
+    spent = c.post("/gradio_api/upload", content=b"x" * 1000)
+    assert spent.status_code == 429 and spent.json()["detail"].startswith("upload limit reached: 8 kB per hour")
+    clock.now += 3601
+    assert c.post("/gradio_api/upload", content=b"x" * 5000).status_code == 200
+
+
+def test_other_requests_have_a_budget_per_address_per_minute():
+    clock = Clock()
+    c = client(clock, max_body_bytes=1000, body_bytes_per_minute=2500)
+    for _ in range(2):
+        assert c.post("/gradio_api/queue/join", content=b"x" * 1000).status_code == 200
+    refused = c.post("/gradio_api/queue/join", content=b"x" * 1000)
+    assert refused.status_code == 429 and "a minute at most" in refused.json()["detail"]
+    clock.now += 61
+    assert c.post("/gradio_api/queue/join", content=b"x" * 1000).status_code == 200
+
+
+def test_wrong_passwords_are_throttled_per_address_and_a_right_one_clears_it():
+    clock = Clock()
+    c = client(clock, login_wait_address_s=300, login_wait_user_s=30)
+    for _ in range(LOGIN_FREE_FAILURES):
+        assert c.post("/login", data={"username": "alice", "password": "guess"}).status_code == 400
+    refused = c.post("/login", data={"username": "alice", "password": PASSWORD})
+    assert refused.status_code == 429 and refused.json()["detail"] == "too many wrong passwords: try again in 1 s"
+    assert refused.headers["retry-after"] == "2"
+    for wait in (1, 2, 4):                                  # each failure doubles the wait
+        clock.now += wait
+        assert c.post("/login", data={"username": "alice", "password": "guess"}).status_code == 400
+        assert c.post("/login", data={"username": "alice", "password": "guess"}).status_code == 429
+    clock.now += 8
+    assert c.post("/login", data={"username": "alice", "password": PASSWORD}).status_code == 200
+    assert c.post("/login", data={"username": "alice", "password": "typo"}).status_code == 400   # cleared
+
+
+def test_a_guessed_user_is_kept_waiting_only_briefly_from_another_address():
+    clock = Clock()
+    guard = client(clock, login_wait_address_s=300, login_wait_user_s=30).app
+    for _ in range(LOGIN_FREE_FAILURES + 20):               # an attacker's address, hammering alice
+        guard.by_address.failed("10.0.0.66")
+        guard.by_user.failed("alice")
+    assert guard.by_address.wait("10.0.0.66") == 300 and guard.by_user.wait("alice") == 30
+
+
+def test_deep_links_are_refused_and_a_browser_gets_a_private_cookie_once():
+    c = client()
+    assert c.get("/gradio_api/deep_link", params={"session_hash": "abc"}).status_code == 404
+    first = c.get("/")
+    cookie = first.headers["set-cookie"]
+    assert cookie.startswith(f"{BROWSER_COOKIE}=") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    value = cookie.split(";")[0].split("=", 1)[1]
+    assert browser_cookie({"cookie": f"a=b; {BROWSER_COOKIE}={value}"}) == value
+    assert "set-cookie" not in c.get("/").headers            # the client keeps it: not set again
+
+
+@pytest.mark.parametrize("header", ["", "rnn-lab-browser=short", 'rnn-lab-browser="x" ;;=;', "\x00"])
+def test_a_cookie_that_is_not_ours_names_nobody(header):
+    assert browser_cookie({"cookie": header}) is None
