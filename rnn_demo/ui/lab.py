@@ -27,13 +27,13 @@ class Lab:
     runs: Path                     # the run store's folder: a finished run's model joins the list
     registry: ModelRegistry        # the models in both, scanned on demand
     manager: RunManager            # the run store every browser shares
-    visitors: Visitors             # who is asking: an owner per browser or API session
+    visitors: Visitors             # who is asking: the login, the browser's cookie or the API session
     secret: str                    # keys this installation's per-browser state
     answers_in_process: bool = False   # the Sketch tab answers in a process of its own (served)
 
     @classmethod
     def build(cls, demo: gr.Blocks, checkpoints: Path, runs: Path, secret: str, manager: RunManager,
               operators=frozenset(), answers_in_process: bool = False) -> "Lab":
-        """Inside `demo`, before its tabs: Visitors makes its browser store at the page's top level."""
+        """Inside `demo`, before its tabs: Visitors makes its session state at the page's top level."""
         return cls(demo, Path(checkpoints), Path(runs), ModelRegistry(Path(checkpoints), Path(runs)),
-                   manager, Visitors(secret, frozenset(operators)), secret, answers_in_process)
+                   manager, Visitors(frozenset(operators)), secret, answers_in_process)

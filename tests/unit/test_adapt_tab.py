@@ -13,7 +13,7 @@ from rnn_demo.mnist.registry import ModelRegistry
 from rnn_demo.mnist.runs.manager import RunManager
 from rnn_demo.ui.sketch import adapt_view
 from rnn_demo.ui.sketch.adapt_view import adapt_start
-from rnn_demo.ui.visitors import Visitors, ensure_who
+from rnn_demo.ui.visitors import Visitors
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def lab(tmp_path, tiny_checkpoint, monkeypatch):
     registry = ModelRegistry(tmp_path / "checkpoints", tmp_path / "runs")
     monkeypatch.setattr(adapt_view, "ADAPT_SECONDS", 2.0)
     monkeypatch.setattr(adapt_view, "POLL_SECONDS", 0.05)
-    return manager, Visitors("s" * 32), registry
+    return manager, Visitors(), registry
 
 
 def _set(images, labels) -> dict:
@@ -37,8 +37,9 @@ def _set(images, labels) -> dict:
 
 def test_adapting_streams_progress_then_chooses_the_new_model_of_this_browser(lab, my_bars):
     manager, visitors, registry = lab
-    stored, who = _set(*my_bars(20)), ensure_who(None)
-    updates = list(adapt_start(manager, visitors, registry, stored, str(registry.scan().default.path), who))
+    stored = _set(*my_bars(20))
+    updates = list(adapt_start(manager, visitors, registry, stored, str(registry.scan().default.path), None, None))
+    who = updates[0][2]
     texts = [text for text, _, _ in updates]
     assert len(texts) >= 2 and "adapted to your 20 digits" in texts[-1], texts
     assert "| your held-out digits (20; 4-fold" in texts[-1] and "| MNIST test (10,000 images) |" in texts[-1]
@@ -55,6 +56,6 @@ def test_a_set_that_cannot_be_adapted_to_says_why_and_queues_nothing(lab, my_bar
     manager, visitors, registry = lab
     images, labels = my_bars(20)
     for stored in (None, _set(images[labels == labels[0]], labels[labels == labels[0]])):
-        (update,) = list(adapt_start(manager, visitors, registry, stored, None, None))
+        (update,) = list(adapt_start(manager, visitors, registry, stored, None, None, None))
         assert update[0].startswith("**Not adapted:**"), update
     assert manager.list_runs() == []

@@ -3,15 +3,20 @@ session is, and timers that tick only on their own tab."""
 
 import pytest
 
-from rnn_demo.mnist.runs.quotas import Quotas, is_token, owner_id
+from rnn_demo.mnist.runs.quotas import Quotas, is_token, owner_id, user_id
+from rnn_demo.ui.guard import BROWSER_COOKIE
 from rnn_demo.ui.serve_options import open_warning, parse_args, read_users
 from rnn_demo.ui.timers import toggle
-from rnn_demo.ui.visitors import ensure_who, recall_who
+from rnn_demo.ui.visitors import Visitors
+
+COOKIE = "c" * 43
 
 
 class Request:
-    def __init__(self, username=None):
+    """What the handlers read off Gradio's request: the login's user and the headers."""
+    def __init__(self, username=None, cookie=None):
         self.username = username
+        self.headers = {"cookie": f"theme=dark; {BROWSER_COOKIE}={cookie}"} if cookie else {}
 
 
 class Select:
@@ -50,19 +55,40 @@ def test_an_open_server_without_a_login_gets_one_warning_line():
     assert "\n" not in warning and "without a login" in warning and "--auth" in warning
 
 
-def test_a_page_load_keeps_the_browsers_token_and_names_the_signed_in_user():
-    stored = "x" * 43
-    assert recall_who(stored, None, Request("alice")) == (stored, {"token": stored, "user": "alice"})
-    token, who = recall_who("forged", {"token": "y" * 43}, Request())     # a bad store: the session's
-    assert token == who["token"] == "y" * 43 and who["user"] is None
-    token, who = recall_who(None, None, None)                               # a first visit: a new one
-    assert is_token(token) and who == {"token": token, "user": None}
+def test_with_a_login_the_visitor_is_the_user_on_every_request_whatever_the_session_holds():
+    visitors = Visitors(frozenset({"teacher"}))
+    api_session = {"token": "t" * 43}
+    alice, kept = visitors.identify(api_session, Request("alice", cookie=COOKIE))
+    assert alice.owner == user_id("alice") and alice.name == "alice" and not alice.operator
+    assert kept == api_session                                # nothing made, nothing dropped
+    # the same user from another browser or session is the same owner; another user on this
+    # browser (after a logout) is somebody else, whatever the browser's cookie
+    assert visitors.identify(None, Request("alice"))[0] == alice
+    assert visitors.identify(api_session, Request("bob", cookie=COOKIE))[0].owner == user_id("bob")
+    assert visitors.identify(None, Request("teacher"))[0].operator               # from the login only
+    assert not visitors.identify({"token": "t" * 43, "user": "teacher"}, Request("alice"))[0].operator
+
+
+def test_a_replayed_session_hash_carries_no_browsers_identity():
+    """A browser is its cookie: its session's state holds nothing that names it, so a client that
+    replays the session (without the cookie) is a new API client, and an evicted session loses nothing."""
+    visitors = Visitors()
+    me, who = visitors.identify(None, Request(cookie=COOKIE))
+    assert me.owner == owner_id(COOKIE) and who is None
+    intruder, _ = visitors.identify(who, Request())
+    assert intruder.owner != me.owner
+    assert visitors.identify(None, Request(cookie=COOKIE))[0] == me              # after an eviction too
+    assert visitors.known(None, Request(cookie="short")) is None                  # not a cookie of ours
 
 
 def test_an_api_session_gets_a_token_at_its_first_action_and_keeps_it():
-    who = ensure_who(None)
-    assert is_token(who["token"]) and ensure_who(who) == who
-    assert owner_id(ensure_who({"token": "short"})["token"])               # a forged value is replaced
+    visitors = Visitors()
+    assert visitors.known(None, Request()) is None                # a tick before any action makes none
+    me, who = visitors.identify(None, Request())
+    assert is_token(who["token"]) and me.owner == owner_id(who["token"])
+    assert visitors.identify(who, Request()) == (me, who)
+    _, forged = visitors.identify({"token": "short"}, Request())
+    assert is_token(forged["token"])                              # a forged value is replaced
 
 
 def test_a_timer_runs_only_while_its_tab_is_shown():
@@ -77,22 +103,21 @@ def test_the_tabs_handlers_act_as_the_sessions_visitor_and_operators_as_operator
     from rnn_demo.ui.visitors import Visitors
 
     manager = RunManager(tmp_path / "runs", splits_factory=lambda d: synthetic_splits(device=d))
-    visitors = Visitors("s" * 32, frozenset({"teacher"}))
+    visitors = Visitors(frozenset({"teacher"}))
     form = {**training.preset_values("fast"), "epochs": 500, "batch_size": 64}
     values = [form[f] for f in training.FORM]
-    started = training.start(manager, visitors, "fast", "cpu", *values, False, None)
+    started = training.start(manager, visitors, "fast", "cpu", *values, False, None, Request())
     watched, alice = started.watched, started.who
     assert started.status.startswith("**Run `") and is_token(alice["token"])   # an API session's first action
-    bob = ensure_who(None)
-    refused = training.stop(manager, visitors, watched, bob)
-    assert "belongs to another visitor" in refused.status and refused.who == bob
+    bob = Request(cookie=COOKIE)
+    refused = training.stop(manager, visitors, watched, None, bob)
+    assert "belongs to another visitor" in refused.status
     assert manager.get(watched)["status"] in ("queued", "running")
-    teacher = {"token": ensure_who(None)["token"], "user": "teacher"}
-    assert visitors.actor(teacher).operator and not visitors.actor({**teacher, "user": "alice"}).operator
-    assert "Not stopped" not in training.stop(manager, visitors, watched, teacher).status
+    assert "Not stopped" not in training.stop(manager, visitors, watched, None, Request("teacher")).status
     assert manager.wait(watched)["status"] == "stopped"
-    assert training.delete(manager, visitors, watched, [watched], bob).status.startswith("**Not deleted:**")
-    assert training.delete(manager, visitors, watched, [watched], alice).status == f"Deleted run `{watched}`."
+    assert training.delete(manager, visitors, watched, [watched], None, bob).status.startswith("**Not deleted:**")
+    assert training.delete(manager, visitors, watched, [watched], alice, Request()).status == \
+        f"Deleted run `{watched}`."
 
 
 def test_a_named_result_keeps_what_it_does_not_set_and_names_its_outputs():

@@ -25,8 +25,9 @@ def cmd_runs_list(args) -> int:
     records = _runs_manager(args).list_runs()
     print(f"{len(records)} run(s) in {args.runs}")
     for r in records:
-        owner = f"visitor {r['owner'][:8]}" if isinstance(r.get("owner"), str) and \
-            len(r["owner"]) == 64 else "command line"
+        owner = (f"user {r['owner_name']}" if isinstance(r.get("owner_name"), str) else
+                 f"visitor {r['owner'][:8]}" if isinstance(r.get("owner"), str) and len(r["owner"]) == 64
+                 else "command line")
         accuracy = " ".join(f"{k} {100 * r[k]:.2f}%" for k in ("best_val_acc", "test_acc") if r.get(k))
         print(f"{r['id']}  {r['status']:<11} {r['device']:<8} {owner:<17} {accuracy}".rstrip())
     return 0

@@ -1,8 +1,10 @@
 """Who may do what to a run: owners known by a hash of their token, the operator, and quotas.
 
 A visitor of the lab proves who they are with an owner token: a random secret their browser
-keeps (the UI makes and stores it). A run records only `owner_id(token)`, the token's SHA-256,
-so the runs folder can be read by anyone without handing out the right to stop or delete runs.
+keeps (the server sets it as a cookie, ui/guard.py), or, behind a login, their user name. A run
+records only `owner_id(token)` or `user_id(name)`, a SHA-256, so the runs folder can be read by
+anyone without handing out the right to stop or delete runs; with a login the record also names
+the user (`owner_name`), for the operator's eyes.
 
     me = visitor(token)
     manager.start(model, recipe, by=me)        # the run's record gets "owner": me.owner
@@ -16,9 +18,9 @@ import hashlib
 import os
 import re
 import secrets
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 
-from ...options import option
+from ...options import from_environ, option
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,128}$")
 
@@ -53,6 +55,7 @@ class Actor:
     """Who asks: `owner` is the hash of their token (None: nobody's); an operator may act on any run."""
     owner: str | None = None
     operator: bool = False
+    name: str | None = None        # the signed-in user's name; None without a login
 
     def may_manage(self, record: dict) -> bool:
         """Whether this actor may stop or delete the run `record` describes."""
@@ -62,20 +65,36 @@ class Actor:
 OPERATOR = Actor(operator=True)
 
 
+def user_id(name: str) -> str:
+    """The owner id of a signed-in user: the SHA-256 (hex) of their name, apart from every token's."""
+    return hashlib.sha256(f"user\0{name}".encode()).hexdigest()
+
+
 def visitor(token: str, operator: bool = False) -> Actor:
     """The actor holding `token`; ValueError if it is not a token."""
     return Actor(owner_id(token), operator)
 
 
+def user(name: str, operator: bool = False) -> Actor:
+    """The actor a signed-in user is, whichever browser or session they use."""
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError("not a user name")
+    return Actor(user_id(name), operator, name)
+
+
 @dataclass(frozen=True)
 class Quotas:
-    """How many runs may be queued or running at once: per visitor and for the whole lab."""
+    """How many runs may be queued or running at once, per visitor and for the whole lab, and for
+    how long a visitor's run may train (the operator's runs have no time limit)."""
     per_owner: int = option(3, "runs one visitor may have queued or running at once "
                                "(env RNN_DEMO_MAX_RUNS_PER_OWNER)", flag="--max-runs-per-owner")
     total: int = option(20, "runs all visitors together may have queued or running "
                             "(env RNN_DEMO_MAX_RUNS)", flag="--max-runs")
+    run_minutes: int = option(60, "minutes a visitor's run may train before it is stopped, its "
+                                  "checkpoint kept (env RNN_DEMO_MAX_RUN_MINUTES)", flag="--max-run-minutes")
 
-    ENVIRON = {"per_owner": "RNN_DEMO_MAX_RUNS_PER_OWNER", "total": "RNN_DEMO_MAX_RUNS"}
+    ENVIRON = {"per_owner": "RNN_DEMO_MAX_RUNS_PER_OWNER", "total": "RNN_DEMO_MAX_RUNS",
+               "run_minutes": "RNN_DEMO_MAX_RUN_MINUTES"}
 
     def room(self, by: Actor, mine: int, everyone: int) -> int:
         """How many more runs `by` may queue, holding `mine` of the `everyone` active runs."""
@@ -88,8 +107,9 @@ class Quotas:
         if by.operator:
             return
         if mine >= self.per_owner:
+            who = "per user" if by.name else "per visitor"
             raise QuotaError(f"you already have {mine} run(s) queued or running: the limit is "
-                             f"{self.per_owner} per visitor. Stop one or wait for one to finish.")
+                             f"{self.per_owner} {who}. Stop one or wait for one to finish.")
         if everyone >= self.total:
             raise QuotaError(f"the lab already has {everyone} runs queued or running: the limit is "
                              f"{self.total} in total. Try again when one has finished.")
@@ -104,12 +124,4 @@ class Quotas:
     @classmethod
     def from_environ(cls, environ=None) -> "Quotas":
         """The defaults, with any limit its environment variable sets; ValueError names a bad one."""
-        environ = os.environ if environ is None else environ
-        quotas = cls()
-        for name, variable in cls.ENVIRON.items():
-            if environ.get(variable, "").strip():
-                try:
-                    quotas = replace(quotas, **{name: int(environ[variable])})
-                except ValueError:
-                    raise ValueError(f"{variable} must be a whole number, got {environ[variable]!r}") from None
-        return quotas.validate()
+        return from_environ(cls, os.environ if environ is None else environ)

@@ -21,7 +21,7 @@ from ...mnist.runs.log import Curves
 from ...mnist.runs.manager import ACTIVE, RunManager
 from ...mnist.runs.quotas import QuotaError
 from ..handlers import bind
-from ..visitors import Visitors, ensure_who
+from ..visitors import Visitors
 
 POLL_SECONDS = 0.5
 ADAPT_SECONDS = 20.0          # the time budget asked of each fine-tune (AdaptConfig.seconds)
@@ -77,10 +77,10 @@ def adapt_progress(record: dict, curves: Curves) -> str:
 
 
 def adapt_start(manager: RunManager, visitors: Visitors, registry: ModelRegistry, stored, model_path,
-                who):
+                who, request: gr.Request):
     """"Adapt" pressed: queue a fine-tune of the chosen model to this browser's set, then stream
     its progress; the last update chooses the adapted model. Yields (progress, model dropdown, who)."""
-    who, skip = ensure_who(who), gr.skip()
+    (me, who), skip = visitors.identify(who, request), gr.skip()
     digits, _ = parse_set(stored)
     entry = registry.scan().choose(model_path)
     if entry is None:
@@ -90,7 +90,7 @@ def adapt_start(manager: RunManager, visitors: Visitors, registry: ModelRegistry
     name = f"{entry.name} adapted to my digits"
     try:
         record = manager.adapt(entry.path, images, labels, AdaptConfig(seconds=ADAPT_SECONDS),
-                               name=name, by=visitors.actor(who))
+                               name=name, by=me)
     except (ValueError, QuotaError) as e:          # AdaptError is a ValueError: the reason is its text
         yield f"**Not adapted:** {e}", skip, who
         return

@@ -12,7 +12,6 @@ import time
 import gradio as gr
 
 from ...mnist.runs.manager import ACTIVE, RunManager
-from ...mnist.runs.quotas import is_token
 from ..visitors import Visitors
 from .compare import redraw, watched_loss
 from .compare_view import METRICS
@@ -39,12 +38,12 @@ def follow(records: list, me) -> str | None:
 
 
 def poll(manager: RunManager, visitors: Visitors, watched, seen, note, compare, smoothing, log_scale, x_axis,
-         who):
+         who, request: gr.Request):
     """One timer tick -> status, loss plot, 2 epoch plots, runs table, compare choices, the
     comparison (compare.compared_outputs), limits, watched, seen, timer; each gr.skip() unless it
     changed."""
     seen, skip = dict(seen or {}), gr.skip()
-    me = visitors.actor(who) if who and is_token(who.get("token")) else None
+    me = visitors.known(who, request)
     status_md = loss_plot = table_df = choices_update = limits_md = skip
     epoch_plots, compared = [skip] * 2, [skip] * (len(METRICS) + 1)     # as redraw: plots, diff
     # The table says whose each run is: redraw it when the runs change or when we learn who we

@@ -56,20 +56,34 @@ def _recipe_text(t: dict) -> str:
 
 
 def owner_text(record: dict, me: Actor | None) -> str:
-    """'you', 'another visitor' or 'the operator' (a run started from Python or the command line)."""
+    """'you', 'another visitor' or 'the operator' (a run started from Python or the command line);
+    an operator sees the user name of a run started behind a login."""
     if record.get("owner") is None:
         return "the operator"
-    return "you" if me is not None and record["owner"] == me.owner else "another visitor"
+    if me is not None and record["owner"] == me.owner:
+        return "you"
+    name = record.get("owner_name")
+    return name if me is not None and me.operator and isinstance(name, str) else "another visitor"
+
+
+def _unreadable_row(run_id: str) -> list:
+    return [run_id, "unreadable run", "its run.json could not be read (see the server's log)", "–", "–",
+            "unreadable", "–", "–", "–"]
 
 
 def runs_table(manager: RunManager, me: Actor | None = None) -> pd.DataFrame:
-    """One row per run, newest first: what it trained, where, whose, how it ended."""
+    """One row per run, newest first: what it trained, where, whose, how it ended; then a row
+    "unreadable run" for each run whose record was skipped (the server's log says why)."""
     rows = []
     for r in manager.list_runs():
         status = r["status"] + (f" (#{r['position']} in queue)" if r.get("position") else "")
-        rows.append([r["id"], _model_text(r), _recipe_text(r["train_config"]), r["device"],
-                     owner_text(r, me), status, _pct(r["best_val_acc"]), _pct(r["test_acc"]),
-                     _clock(r["seconds"]) if r["seconds"] else "–"])
+        try:
+            rows.append([r["id"], _model_text(r), _recipe_text(r["train_config"]), r["device"],
+                         owner_text(r, me), status, _pct(r["best_val_acc"]), _pct(r["test_acc"]),
+                         _clock(r["seconds"]) if r["seconds"] else "–"])
+        except (KeyError, TypeError, ValueError, AttributeError):    # a field of a shape no run writes
+            rows.append(_unreadable_row(r["id"]))
+    rows += [_unreadable_row(run_id) for run_id in sorted(manager.unreadable)]
     return pd.DataFrame(rows, columns=["run", "model", "hyperparameters", "device", "by", "status",
                                        "best val acc", "test acc", "time"])
 

@@ -2,8 +2,8 @@
 
 Runs train in the RunManager's worker threads, not in a request, so a closed tab or a page
 reload does not stop them. The manager is process-wide server state (every browser sees the
-same runs); which run a browser is watching lives in gr.State, and who the browser is (its owner
-token, see ui/visitors.py) in gr.State backed by gr.BrowserState. A gr.Timer, on only while the
+same runs); which run a browser is watching lives in gr.State, and who is asking is read off
+every request (the login, else the browser's cookie; see ui/visitors.py). A gr.Timer, on only while the
 tab is shown, redraws what changed (live.py); the comparison is compare.py, the form form.py.
 
 Handlers first (module level, the manager passed in), then `build_training_tab`, which lays out
@@ -23,7 +23,7 @@ from ...mnist.runs.quotas import NotYourRun
 from ..handlers import bind, changed, outputs_of
 from ..lab import Lab
 from ..timers import tick_while_visible
-from ..visitors import Visitors, ensure_who, recall_who
+from ..visitors import Visitors
 from .compare import build_compare, compared_outputs, export, redraw, watched_loss
 from .form import (DEFAULT_PRESET, FILLED, FORM, MODEL_FORM, build_form, configs_from_form, fill_from_preset,
                    preset_values)
@@ -41,7 +41,8 @@ def noted(message: str) -> dict:
 
 # ---- handlers -----------------------------------------------------------------------------
 # Those that act on runs take the manager and the Visitors, then the session's `who` (gr.State,
-# see ui/visitors.py) last, and hand `who` back, so a token made for an API client is kept.
+# see ui/visitors.py) and the request last, and hand `who` back, so a token made for an API
+# client is kept.
 # Each returns a named result: its fields are the components it feeds (outputs_of), and a field
 # it does not set keeps its component as it is (handlers.changed).
 
@@ -75,30 +76,32 @@ class Selected(NamedTuple):
 
 def start(manager: RunManager, visitors: Visitors, preset, device, *values):
     """Queue a run on `device`; the status shows its id, device and parameter count at once."""
-    *values, tensorboard, who = values
-    who = ensure_who(who)
+    *values, tensorboard, who, request = values
+    me, who = visitors.identify(who, request)
     try:
         name, model, recipe = configs_from_form(preset, dict(zip(FORM, values)), device)
-        record = manager.start(model, recipe, name=name, by=visitors.actor(who), tensorboard=bool(tensorboard))
+        record = manager.start(model, recipe, name=name, by=me, tensorboard=bool(tensorboard))
     except (ValueError, TypeError) as e:
         return changed(Started, status=f"**Not started:** {e}", note=noted(f"**Not started:** {e}"), who=who)
     return Started(status_text(manager, record["id"]), record["id"], {}, {}, who)
 
 
 # The API names start's parameters after the form's fields: /train_start(preset=..., epochs=...);
-# `who` is session state, so it is no API parameter.
+# `who` is session state and `request` Gradio's (known by its type), so neither is an API parameter.
 start.__signature__ = inspect.Signature(
     [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-     for n in ("manager", "visitors", "preset", "device", *FORM, "tensorboard", "who")])
+     for n in ("manager", "visitors", "preset", "device", *FORM, "tensorboard", "who")]
+    + [inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=gr.Request)])
+start.__annotations__ = {"request": gr.Request}
 
 
-def stop(manager: RunManager, visitors: Visitors, watched, who):
+def stop(manager: RunManager, visitors: Visitors, watched, who, request: gr.Request):
     """Stop the run this browser is watching (a queued one leaves its queue at once), if it is ours."""
-    who = ensure_who(who)
+    me, who = visitors.identify(who, request)
     if watched is None:
         return changed(Stopped, status="No run to stop.", who=who)
     try:
-        record = manager.stop(watched, by=visitors.actor(who))
+        record = manager.stop(watched, by=me)
     except (ValueError, NotYourRun) as e:
         return Stopped(f"**Not stopped:** {e}", noted(f"**Not stopped:** {e}"), who)
     note = ("Stopping ..." if record["status"] in ACTIVE else "Stopped before it started."
@@ -106,12 +109,12 @@ def stop(manager: RunManager, visitors: Visitors, watched, who):
     return Stopped(status_text(manager, watched, note), noted(note), who)
 
 
-def reproduce(manager: RunManager, visitors: Visitors, epochs, device, who):
+def reproduce(manager: RunManager, visitors: Visitors, epochs, device, who, request: gr.Request):
     """Queue the notebook's nine experiments (as many as the quota has room for)."""
-    who = ensure_who(who)
+    me, who = visitors.identify(who, request)
     epochs = int(epochs or 10)
     try:
-        queued = manager.reproduce_notebook(device=device or "auto", epochs=epochs, by=visitors.actor(who))
+        queued = manager.reproduce_notebook(device=device or "auto", epochs=epochs, by=me)
     except (ValueError, TypeError) as e:
         return changed(Queued, status=f"**Not started:** {e}", note=noted(f"**Not started:** {e}"), who=who)
     ids, q = [r["id"] for r in queued], manager.quotas
@@ -134,13 +137,13 @@ def select_run(compare, evt: gr.SelectData):
     return Selected(run_id, {}, gr.Dropdown(value=compare, multiselect=True))
 
 
-def delete(manager: RunManager, visitors: Visitors, watched, compare, who):
+def delete(manager: RunManager, visitors: Visitors, watched, compare, who, request: gr.Request):
     """Delete the watched run's folder, if it is ours (refused while it is queued or running)."""
-    who = ensure_who(who)
+    me, who = visitors.identify(who, request)
     if watched is None:
         return changed(Queued, status="Select a run in the table first.", who=who)
     try:
-        manager.delete(watched, by=visitors.actor(who))
+        manager.delete(watched, by=me)
     except (ValueError, NotYourRun) as e:
         return changed(Queued, status=f"**Not deleted:** {e}", note=noted(f"**Not deleted:** {e}"), who=who)
     note, kept = f"Deleted run `{watched}`.", [c for c in compare or [] if c != watched]
@@ -152,7 +155,7 @@ def delete(manager: RunManager, visitors: Visitors, watched, compare, who):
 def build_training_tab(lab: Lab, tab: gr.Tab):
     """Build the tab inside `tab`. The lab's run store is server state on purpose: every browser
     sees the same runs, and runs outlive the page that started them."""
-    manager, visitors, demo = lab.manager, lab.visitors, lab.demo
+    manager, visitors = lab.manager, lab.visitors
     options = [("custom model", CUSTOM)] + [(f"{n}: {p.description}", n) for n, p in PRESETS.items()]
     with gr.Row():
         with gr.Column(scale=1, min_width=340):
@@ -190,8 +193,6 @@ def build_training_tab(lab: Lab, tab: gr.Tab):
     watched, seen, note, who = gr.State(None), gr.State({}), gr.State({}), visitors.who
     timer = gr.Timer(BUSY_SECONDS, active=False)      # on while this tab is shown (tick_while_visible)
 
-    demo.load(recall_who, [visitors.store, who], [visitors.store, who], api_visibility="private",
-              show_progress="hidden")
     tick_while_visible(timer, tab)
     preset.change(fill_from_preset, preset, [form[f] for f in FILLED], api_name="train_preset",
                   show_progress="hidden")
