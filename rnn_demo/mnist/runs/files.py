@@ -3,7 +3,7 @@
     runs/<id>/run.json             RUN_FILE: the record (see manager.py), rewritten whole (temp + rename)
     runs/<id>/metrics.jsonl        METRICS_FILE: every trainer event, one JSON line each (log.py)
     runs/<id>/checkpoint.pt        CHECKPOINT_FILE: written by the trainer when the run ends
-    runs/<id>/digits.pt            DIGITS_FILE: a fine-tune's digits, until it has trained
+    runs/<id>/digits.pt            DIGITS_FILE: where older versions kept a fine-tune's digits; swept at start
     runs/<id>/stop                 STOP_FILE: left by another process (the command line) to ask for a stop
     runs/<id>/export/              EXPORT_DIR: the downloads (export.py)
     runs/<id>/events.out.tfevents.*  TensorBoard's own files, when asked for (export.py)
@@ -46,6 +46,37 @@ def run_dir(root: Path, run_id: str) -> Path:
     return path
 
 
+STATUSES = ("queued", "running", "completed", "stopped", "failed", "interrupted")
+_RECORD_TYPES = {"id": str, "name": str, "status": str, "created": str, "device": str,
+                 "model_config": dict, "train_config": dict}
+_NUMBERS = ("best_val_acc", "test_acc", "seconds", "epochs_done", "params")
+
+
+def read_record(path: Path) -> dict:
+    """A run.json, checked for the shape every reader relies on; ValueError says what is wrong.
+
+    OSError if it cannot be read. A record that is valid JSON of the wrong shape (a list, a
+    status that is no status, a config that is no object) is as unreadable as a torn one.
+    """
+    record = json.loads(Path(path).read_text())
+    if not isinstance(record, dict):
+        raise ValueError(f"expected an object, got {type(record).__name__}")
+    for key, kind in _RECORD_TYPES.items():
+        if not isinstance(record.get(key), kind):
+            raise ValueError(f"{key!r} missing or not a {kind.__name__}")
+    if record["id"] != Path(path).parent.name:
+        raise ValueError(f"its id {record['id'][:40]!r} is not its folder's name")
+    if record["status"] not in STATUSES:
+        raise ValueError(f"unknown status {record['status'][:40]!r}")
+    for key in _NUMBERS:
+        value = record.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise ValueError(f"{key!r} is not a number")
+    if not isinstance(record["train_config"].get("batch_size"), int):
+        raise ValueError("'train_config' has no whole batch_size")
+    return record
+
+
 def write_json(path: Path, data: dict) -> None:
     """Write JSON atomically: a reader sees the old file or the new one, never half of one."""
     with atomic_open(path, "w") as f:
@@ -77,20 +108,29 @@ def process_alive(process) -> bool:
 
 
 class StopSignal:
-    """A run's stop flag: set in this process, or asked for by another through the run's stop file.
+    """A run's stop flag: set in this process, asked for by another through the run's stop file,
+    or raised by the run's time limit (`limit(seconds)`, from when it is called).
 
     The trainer calls is_set() every step; the file is looked for at most twice a second.
     """
 
     def __init__(self, path: Path):
         self.path, self._event, self._next_look = Path(path), threading.Event(), 0.0
+        self.deadline: float | None = None           # time.monotonic() past which the run stops
+        self.timed_out = False
 
     def set(self) -> None:
         self._event.set()
+
+    def limit(self, seconds: float | None) -> None:
+        self.deadline = None if seconds is None else time.monotonic() + seconds
 
     def is_set(self) -> bool:
         if not self._event.is_set() and time.monotonic() >= self._next_look:
             self._next_look = time.monotonic() + 0.5
             if self.path.exists():
+                self._event.set()
+            elif self.deadline is not None and time.monotonic() >= self.deadline:
+                self.timed_out = True
                 self._event.set()
         return self._event.is_set()

@@ -1,7 +1,8 @@
 """A run's metrics log: trainer events as JSON lines, appended and flushed one by one.
 
 A crash loses at most the line being written; readers take complete lines only, so a torn
-last line is never misread, and `Curves.advance` reads only the bytes added since last time.
+last line is never misread. Only events of the shape the trainer writes are read (`well_formed`):
+a line written by anything else is skipped. `Curves.advance` reads only the bytes added since.
 """
 
 import json
@@ -13,14 +14,40 @@ RATE_WINDOW = 200                    # step events the ETA's step rate is measur
 
 
 def parse_lines(data: bytes) -> list[dict]:
-    """The events of JSON-lines bytes, in order; a line torn by a crash (not JSON) is skipped."""
+    """The events of JSON-lines bytes, in order; a line torn by a crash (not JSON), or JSON that
+    is no event (not an object with a "kind"), is skipped."""
     events = []
     for line in data.splitlines():
         try:
-            events.append(json.loads(line))
+            event = json.loads(line)
         except ValueError:
             continue
+        if well_formed(event):
+            events.append(event)
     return events
+
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+_NUMBERS = {"start": ("steps_per_epoch", "epochs"), "step": ("step", "loss"),
+            "epoch": ("epoch", "train_loss", "val_loss", "val_acc")}
+
+
+def well_formed(event) -> bool:
+    """Whether `event` has the shape the trainer writes: an object with a kind, a numeric time,
+    and the numbers its readers use (a start's steps per epoch and epochs are whole)."""
+    if not isinstance(event, dict) or not isinstance(event.get("kind"), str):
+        return False
+    if "time" in event and not _number(event["time"]):
+        return False
+    numbers = _NUMBERS.get(event["kind"], ())
+    if not all(_number(event.get(k)) for k in numbers):
+        return False
+    if event["kind"] == "end" and not isinstance(event.get("status"), str):
+        return False
+    return event["kind"] != "start" or all(isinstance(event[k], int) for k in numbers)
 
 
 class EventLog:
@@ -77,14 +104,13 @@ class Curves:
         return True
 
     def _add(self, event: dict) -> None:
-        kind = event.get("kind")
-        self.last_time = event.get("time", self.last_time)
+        kind, when = event["kind"], event.get("time", self.last_time)
         if kind == "start":
-            self.start, self.first_time = event, event.get("time")
+            self.start, self.first_time = event, when
         elif kind == "step":
             self.steps.append(event["step"])
             self.losses.append(event["loss"])
-            self.times.append(event.get("time", self.last_time))
+            self.times.append(when)
         elif kind == "epoch":
             self.epochs.append(event)
         elif kind == "end":
@@ -94,7 +120,8 @@ class Curves:
         elif kind == "fold":
             self.folds.append(event)
         elif kind == "error":
-            self.error = event.get("reason")
+            self.error = str(event.get("reason"))
+        self.last_time = when
 
     def step_rate(self, window: int = RATE_WINDOW) -> float | None:
         """Steps per second over the last `window` step events, validation pauses left out."""
@@ -122,7 +149,8 @@ class Curves:
         elapsed = (self.last_time or 0) - (self.first_time or 0)
         rate, eta = self.step_rate(), None
         if rate and self.end is None:
-            validating = [e["seconds"] - e["train_seconds"] for e in self.epochs if "train_seconds" in e]
+            validating = [e["seconds"] - e["train_seconds"] for e in self.epochs
+                          if _number(e.get("train_seconds")) and _number(e.get("seconds"))]
             per_validation = (validating[-1] / len(validating)) if validating else 0.0
             eta = (total - done) / rate + (epochs - len(self.epochs)) * per_validation
         epoch = min(done // per_epoch + 1, epochs)

@@ -27,6 +27,7 @@ everyone together may have queued or running. Sizes are checked against limits.p
 
 import datetime as _dt
 import json
+import logging
 import re
 import secrets
 import shutil
@@ -47,12 +48,13 @@ from ..train import TrainConfig, train, validate_configs
 from .export import TensorBoardLog, tensorboard_available
 from .fair_queue import FairQueue
 from .files import (CHECKPOINT_FILE, DIGITS_FILE, METRICS_FILE, RUN_FILE, STOP_FILE, StopSignal, now,
-                    process_alive, process_id, run_dir, write_json)
+                    process_alive, process_id, read_record, run_dir, write_json)
 from .limits import MAX_PARAMS, check_size, training_bytes
 from .log import Curves, EventLog
 from .quotas import OPERATOR, Actor, NotYourRun, QuotaError, Quotas
 
 ACTIVE = ("queued", "running")
+_log = logging.getLogger(__name__)
 
 
 def _device_key(device: torch.device) -> str:
@@ -82,14 +84,24 @@ class RunManager:
         self._training: dict[str, int] = {}          # device key -> bytes the run there needs
         self._splits: dict[str, object] = {}
         self._curves: dict[str, Curves] = {}
+        self._digits: dict[str, dict] = {}           # a queued or running fine-tune's digits, in memory only
         self.version = 0                      # bumped on every change of any run.json
         self._listing = (None, [])            # (key, records): list_runs' cache
+        self.unreadable: dict[str, str] = {}  # run id -> why its run.json was skipped (list_runs)
         self._mark_interrupted()
+        for leftover in self.root.glob(f"*/{DIGITS_FILE}"):   # an older version's, kept on disk
+            leftover.unlink(missing_ok=True)
 
     # ---- records ---------------------------------------------------------------------------
     def get(self, run_id: str) -> dict:
-        """The run's record, with its queue position (1 = next) while it waits."""
-        record = json.loads((run_dir(self.root, run_id) / RUN_FILE).read_text())
+        """The run's record, with its queue position (1 = next) while it waits; ValueError for an
+        unknown run or an unreadable record (files.read_record says what is wrong)."""
+        try:
+            record = read_record(run_dir(self.root, run_id) / RUN_FILE)
+        except ValueError as e:
+            if str(e).startswith(("not a run id", "no run ")):
+                raise
+            raise ValueError(f"run {run_id}: unreadable run record: {e}") from None
         if record["status"] == "queued":
             record["position"] = self.queue_position(run_id)
         return record
@@ -110,13 +122,18 @@ class RunManager:
         """
         key = (self.version, self.root.stat().st_mtime_ns)
         if self._listing[0] != key:
-            records = []
+            records, unreadable = [], {}
             for path in self.root.glob("*/run.json"):
                 try:
                     records.append(self.get(path.parent.name))
-                except (ValueError, OSError):
-                    continue                      # a foreign or half-deleted folder
-            self._listing = (key, sorted(records, key=lambda r: r.get("created", ""), reverse=True))
+                except FileNotFoundError:
+                    continue                      # deleted while we looked
+                except (ValueError, OSError) as e:
+                    unreadable[path.parent.name] = str(e)
+            for run_id in unreadable.keys() - self.unreadable.keys():
+                _log.warning("skipping a run: %s", unreadable[run_id])
+            self.unreadable = unreadable
+            self._listing = (key, sorted(records, key=lambda r: r["created"], reverse=True))
         return list(self._listing[1])
 
     def _mark_interrupted(self) -> None:
@@ -144,10 +161,12 @@ class RunManager:
               name: str, by: Actor = OPERATOR) -> dict:
         """Queue a fine-tune of the checkpoint `source` to my digits (see adapt.py) as a run.
 
-        images: uint8 (N, 28, 28); labels: (N,) digits. The digits are kept in the run's folder
-        (digits.pt) until it has trained; the run's events are adapt.py's (adapt, fold, then the
-        trainer's), its checkpoint the adapted model. AdaptError (a ValueError) for a set that
-        cannot be adapted to, with the reason; otherwise as `start`.
+        images: uint8 (N, 28, 28); labels: (N,) digits. The digits are private: they are kept in
+        this process's memory only, never in the runs folder (which the app serves), and dropped
+        when the run ends however it ends (trained, stopped, failed, deleted; a crash takes them
+        with the process). The run's events are adapt.py's (adapt, fold, then the trainer's),
+        its checkpoint the adapted model. AdaptError (a ValueError) for a set that cannot be
+        adapted to, with the reason; otherwise as `start`.
         """
         config = replace(config).validate()
         images = torch.as_tensor(images).to(torch.uint8).cpu()
@@ -160,11 +179,11 @@ class RunManager:
         model_config = RowRNNConfig(**ckpt["config"]).validate()
         job = {"source": str(source), "config": asdict(config)}
         return self._queue(model_config, config.train_config(), name, by, {"adapt": job},
-                           {DIGITS_FILE: {"images": images, "labels": labels}})
+                           {"images": images, "labels": labels})
 
     def _queue(self, model_config: RowRNNConfig, train_config: TrainConfig, name: str, by: Actor,
-               extra: dict, files: dict | None = None) -> dict:
-        """Write a new run's folder (run.json, plus `files` saved with torch.save) and queue it."""
+               extra: dict, digits: dict | None = None) -> dict:
+        """Write a new run's folder (run.json) and queue it; a fine-tune's `digits` stay in memory."""
         device = resolve_device(train_config.device)      # ValueError when CUDA is absent
         key = _device_key(device)
         if device.type == "cuda":
@@ -179,12 +198,15 @@ class RunManager:
                   "status": "queued", "reason": None, "created": now(), "started": None,
                   "ended": None, "params": params, "epochs_done": 0, "best_val_acc": None,
                   "test_acc": None, "seconds": None, "owner": by.owner, "process": process_id(),
-                  "tensorboard": False, **extra}
+                  "tensorboard": False, "max_seconds": None if by.operator else 60 * self.quotas.run_minutes,
+                  **extra}
+        if by.name:
+            record["owner_name"] = by.name
         with self._lock:
             self.quotas.check(by, *self.usage(by))
             (self.root / run_id).mkdir()
-            for file_name, data in (files or {}).items():
-                torch.save(data, self.root / run_id / file_name)
+            if digits is not None:
+                self._digits[run_id] = digits
             write_json(self.root / run_id / RUN_FILE, record)
             self.version += 1
             self._stops[run_id] = StopSignal(self.root / run_id / STOP_FILE)
@@ -257,6 +279,7 @@ class RunManager:
             for queue in self._queues.values():
                 if queue.remove(run_id):
                     self._active.pop(run_id, None)
+                    self._digits.pop(run_id, None)
                     return self._update(run_id, status="stopped", ended=now(),
                                         reason="stopped before it started")
             if run_id in self._stops and record["status"] == "running":
@@ -287,6 +310,7 @@ class RunManager:
                 raise ValueError(f"run {run_id} is {record['status']}; stop it before deleting it")
             shutil.rmtree(self.root / run_id)
             self._curves.pop(run_id, None)
+            self._digits.pop(run_id, None)
             self._stops.pop(run_id, None)
             self.version += 1
 
@@ -317,6 +341,7 @@ class RunManager:
                 run_id = queue.pop()
                 if (self.root / run_id / STOP_FILE).exists():      # the command line asked
                     self._active.pop(run_id, None)
+                    self._digits.pop(run_id, None)
                     self._update(run_id, status="stopped", ended=now(), reason="stopped before it started")
                     continue
                 record = self._update(run_id, status="running", started=now())
@@ -329,6 +354,7 @@ class RunManager:
                 with self._lock:
                     self._active.pop(run_id, None)
                     self._training.pop(key, None)
+                    self._digits.pop(run_id, None)          # the digits go with the run, however it ended
 
     def _splits_for(self, key: str):
         if key not in self._splits:
@@ -338,6 +364,7 @@ class RunManager:
     def _run(self, record: dict, key: str) -> None:
         run_id, folder = record["id"], self.root / record["id"]
         stop = self._stops.setdefault(run_id, StopSignal(folder / STOP_FILE))
+        stop.limit(record.get("max_seconds"))
         t0, tensorboard = time.time(), None
         with EventLog(folder / METRICS_FILE) as log:
             try:
@@ -356,14 +383,15 @@ class RunManager:
                         record = self._update(run_id, epochs_done=event["epoch"], best_val_acc=best,
                                               seconds=time.time() - t0)
                     elif event["kind"] == "end":
-                        reason = "stopped by the user" if event["status"] == "stopped" else None
+                        reason = ("stopped by the user" if event["status"] == "stopped" else None) \
+                            if not stop.timed_out else (f"stopped at the lab's limit of "
+                                                        f"{record['max_seconds'] / 60:g} minutes per run")
                         record = self._update(
                             run_id, status=event["status"], reason=reason, ended=now(),
                             test_acc=event["test_acc"], best_val_acc=event["best_val_acc"],
                             epochs_done=event["epochs_done"], seconds=time.time() - t0,
                             train_seconds=event["train_seconds"],
                             checkpoint=event["checkpoint_path"])
-                        (folder / DIGITS_FILE).unlink(missing_ok=True)   # the digits go with the run
             except Exception as e:  # the run failed; the worker must keep serving the queue
                 reason = _failure_reason(e)
                 log.write({"kind": "error", "reason": reason})
@@ -383,7 +411,7 @@ class RunManager:
         if "adapt" not in record:
             return train(model, TrainConfig(**record["train_config"]), splits,
                          out=folder / CHECKPOINT_FILE, stop=stop, name=record["name"])
-        digits = torch.load(folder / DIGITS_FILE, weights_only=True)
+        digits = self._digits[record["id"]]
         config = AdaptConfig(**{**record["adapt"]["config"], "device": record["train_config"]["device"]})
         return adapt(Path(record["adapt"]["source"]), digits["images"], digits["labels"], splits, config,
                      out=folder / CHECKPOINT_FILE, stop=stop, name=record["name"])
