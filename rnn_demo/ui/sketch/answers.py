@@ -5,6 +5,8 @@ for the same model as one batch, and makes each answer's views (`views`). It imp
 Gradio, so the served app can run it in a process of its own (`answer_process`).
 """
 
+import logging
+
 import numpy as np
 
 from ...checkpoints import CheckpointError
@@ -14,6 +16,8 @@ from ...mnist.registry import ModelRegistry
 from ...mnist.strokes import StrokesError
 from .drawings import digit_from_value, version_of
 from .views import DRAW_A_DIGIT, PREFIX_ROWS, ROWS_HINT, row_chart_value, seen_html, top_classes
+
+_log = logging.getLogger(__name__)
 
 
 def _answer_for(digit, rows, version, reads_as_it_goes: bool) -> tuple:
@@ -35,7 +39,8 @@ def predict(registry: ModelRegistry, drawings: list, models: list) -> tuple[list
     The label is {digit: probability} for the three likeliest digits, or a message ("draw a
     digit", what was wrong with the input, an unknown model); the rows are each digit's
     probability after rows 1..28 (`views.row_chart_value`), which the page draws. Drawings
-    for the same model go through it in one batch.
+    for the same model go through it in one batch. A drawing that cannot be read, for whatever
+    reason, gets its message; the others are answered.
     """
     answers: list = [None] * len(drawings)
     groups: dict[str, list] = {}
@@ -48,6 +53,11 @@ def predict(registry: ModelRegistry, drawings: list, models: list) -> tuple[list
             continue
         except (StrokesError, ImageError) as e:
             answers[i] = message(str(e), version)
+            continue
+        except Exception as e:  # noqa: BLE001 -- one bad drawing must not fail the batch's others
+            _log.exception("reading a drawing failed")
+            answers[i] = message(f"this drawing could not be read ({type(e).__name__}): send strokes, "
+                                 "a picture file or an (H, W) image array", version)
             continue
         entry = registry.choose(key)
         if entry is None:

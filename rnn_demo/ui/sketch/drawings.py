@@ -12,6 +12,31 @@ from ...mnist.strokes import READ_SIDE, is_strokes, rasterise
 from .views import DRAW_A_DIGIT
 
 FILE_DATA = "gradio.FileData"
+MAX_DEPTH = 8                 # nesting of lists and dicts: strokes need 5, an (H, W, C) array 3
+MAX_VALUES = 500_000          # numbers, strings and containers in one drawing: a 300x300 RGB array fits
+
+
+def screen(value):
+    """`value` if its size and nesting are those of a drawing, else ImageError saying so.
+
+    Walked without recursion before anything else reads it: a value nested thousands deep would
+    make Python's own recursion (pickling it to the answering process, or numpy) fail, and with
+    it the batch the value came in.
+    """
+    todo, seen = [(value, 1)], 0
+    while todo:
+        item, depth = todo.pop()
+        seen += 1
+        if depth > MAX_DEPTH:
+            raise ImageError(f"a drawing is nested at most {MAX_DEPTH} deep: send strokes, a picture "
+                             "file or an (H, W) image array")
+        if seen > MAX_VALUES:
+            raise ImageError(f"a drawing holds at most {MAX_VALUES:,} values: send a picture as a file")
+        if isinstance(item, dict):
+            todo.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, (list, tuple)):
+            todo.extend((v, depth + 1) for v in item)
+    return value
 
 
 def _is_file(value) -> bool:

@@ -36,7 +36,7 @@ from ..timers import tick_while_visible
 from .answer_process import AnswerProcess
 from .answers import message, predict
 from .canvas import SketchCanvas
-from .drawings import digit_from_value, version_of
+from .drawings import digit_from_value, screen, version_of
 from .dynamic_batching import Busy, DynamicBatcher
 from .inside_view import RowInspector
 from .my_digits import build_my_digits
@@ -214,9 +214,21 @@ def _warnings_md(listing: Listing) -> str:
 # Clear resets the answer in the browser at once, before the server's answer to the blank canvas.
 def answers_as_sent(compute, outputs: list, drawings: list, models: list) -> tuple[list, ...]:
     """A batch's answers (compute: `answers.predict` or its AnswerProcess), each output's column
-    as Gradio sends it (as_sent)."""
-    return tuple([as_sent(output, value) for value in column]
-                 for output, column in zip(outputs, compute(drawings, models)))
+    as Gradio sends it (as_sent). A drawing `drawings.screen` refuses is answered with its
+    message here and never reaches `compute`: the others in its batch are answered as usual."""
+    refused, kept = {}, []
+    for i, drawing in enumerate(drawings):
+        try:
+            screen(drawing)
+            kept.append(i)
+        except ImageError as e:
+            refused[i] = message(str(e), version_of(drawing) if isinstance(drawing, dict) else None)
+    columns = compute([drawings[i] for i in kept], [models[i] for i in kept]) if kept else ()
+    answers = dict(refused)
+    answers.update(zip(kept, zip(*columns)))
+    rows = [answers[i] for i in range(len(drawings))]
+    return tuple([as_sent(output, value) for value in column] for output, column in zip(outputs, zip(*rows))) \
+        if rows else tuple([] for _ in outputs)
 
 
 async def answer_drawing(batcher: DynamicBatcher, outputs: list, drawing, model, request: gr.Request):
