@@ -18,7 +18,8 @@ path in a zip that would leave its folder (absolute, `..`, a drive, a link), and
 below. Limits, so that no upload can fill the memory or the disk: MAX_ZIP_BYTES per zip file,
 MAX_ZIP_ENTRIES entries, MAX_UNZIPPED_BYTES unpacked in all, MAX_PICTURE_BYTES per picture,
 at most MAX_RATIO times compression for a member over 1 MB (a zip bomb), MAX_PICTURES per
-import. Zips are read in memory, member by member; nothing is ever extracted to disk.
+import, and MAX_IMPORT_PIXELS decoded per import (each picture's size read from its header
+first, as ink.open_image does). Zips are read in memory, member by member; nothing is ever extracted to disk.
 """
 
 import base64
@@ -33,7 +34,7 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 
 from ..atomic import atomic_open
-from .ink import open_image
+from .ink import PixelBudget, open_image
 from .preprocess import EmptyDrawingError, ImageError, preprocess_upload
 
 # The extensions torchvision's ImageFolder reads (torchvision.datasets.folder.IMG_EXTENSIONS).
@@ -43,6 +44,7 @@ MAX_PICTURE_BYTES = 20_000_000
 MAX_ZIP_BYTES = 50_000_000          # the app's upload limit too
 MAX_ZIP_ENTRIES = 5_000
 MAX_UNZIPPED_BYTES = 200_000_000
+MAX_IMPORT_PIXELS = 400_000_000     # decoded in one import: 30 phone photos, or thousands of small digits
 MAX_RATIO = 100                     # deflate squeezes real pictures 1-20x; a bomb 1000x
 RATIO_FROM_BYTES = 1_000_000        # small members may compress well (a blank BMP): not a bomb
 EXPORT_FOLDER = "my-digits"
@@ -68,6 +70,7 @@ class Import:
     pictures: list[Picture] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)      # one line per file left out
     stopped: bool = False                                   # a picture was left for MAX_PICTURES
+    budget: PixelBudget = field(default_factory=lambda: PixelBudget(MAX_IMPORT_PIXELS))
 
     def has_room(self) -> bool:
         """Whether one more picture may be read; asked for one too many, it records `stopped`."""
@@ -113,12 +116,13 @@ def _unsafe(name: str) -> str | None:
     return None
 
 
-def read_digit(source) -> np.ndarray:
+def read_digit(source, budget: PixelBudget | None = None) -> np.ndarray:
     """(28, 28) float32 MNIST-style digit from a picture (path, file or PIL image).
 
-    Raises ImageError (not a readable picture) or EmptyDrawingError (no digit in it).
+    Raises ImageError (not a readable picture, or past `budget`, see ink.open_image) or
+    EmptyDrawingError (no digit in it).
     """
-    image = open_image(source)
+    image = open_image(source, budget)
     if image.size == (28, 28) and image.mode == "L":
         pixels = np.asarray(image, dtype=np.float32) / 255.0
         if np.median(pixels) < 0.5:                     # already MNIST-style: white on black
@@ -130,7 +134,7 @@ def read_digit(source) -> np.ndarray:
 
 def _picture(data: io.BytesIO, shown: str, label: int, into: Import) -> None:
     try:
-        into.pictures.append(Picture(shown, label, read_digit(data)))
+        into.pictures.append(Picture(shown, label, read_digit(data, into.budget)))
     except EmptyDrawingError:
         into.problems.append(f"{shown}: no digit found in it: it is blank, faint or a single dot")
     except ImageError as e:

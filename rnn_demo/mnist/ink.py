@@ -30,6 +30,9 @@ from PIL import Image, UnidentifiedImageError
 
 MAX_SIDE = 1024              # bigger pictures are downscaled first: bounded time and memory
 MAX_PIXELS = 72_000_000      # refuse anything larger before decoding it; 8000x8000 still fits
+# ... and anything that would decode to more pixels than this: a JPEG decodes at down to 1/8 of
+# its size (draft), a PNG or WebP at full size, and a 16 kB PNG can declare 72 megapixels.
+MAX_DECODED_PIXELS = 16_000_000
 LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)    # ITU-R 601, as Pillow's "L"
 TRANSPARENT_BORDER = 0.25    # this share of the border transparent: the background is transparency
 
@@ -38,15 +41,30 @@ class ImageError(ValueError):
     """The input is not an image we can read; the message says what to do."""
 
 
+class PixelBudget:
+    """Pixels a batch of pictures may decode in all (a zip of many); ImageError once spent."""
+
+    def __init__(self, pixels: int):
+        self.left = pixels
+
+    def take(self, pixels: int, name: str) -> None:
+        if pixels > self.left:
+            raise ImageError(f"{name}: left out: the pictures before it used up the "
+                             "batch's decoding budget; import fewer or smaller pictures at once")
+        self.left -= pixels
+
+
 class EmptyDrawingError(ValueError):
     """There is no digit to read: an empty canvas, an erased drawing or a single dot."""
 
 
-def open_image(source) -> Image.Image:
+def open_image(source, budget: PixelBudget | None = None) -> Image.Image:
     """A decoded PIL image from a path or a bytes-like file (a PIL image is returned as is).
 
     Raises ImageError naming the file (never the server's temporary folder) when it is not a
-    picture, is truncated, or is larger than MAX_PIXELS.
+    picture, is truncated, declares more than MAX_PIXELS or would decode to more than
+    MAX_DECODED_PIXELS (read from its header, before decoding), or would take `budget` past
+    what is left of it.
     """
     if isinstance(source, Image.Image):
         return source
@@ -60,6 +78,13 @@ def open_image(source) -> Image.Image:
                 raise ImageError(f"{name}: {w}x{h} pixels is too large (limit "
                                  f"{MAX_PIXELS // 1_000_000} megapixels); resize it first")
             opened.draft("L", (MAX_SIDE, MAX_SIDE))   # JPEG decodes at reduced size: fast
+            decoded = opened.size[0] * opened.size[1]
+            if decoded > MAX_DECODED_PIXELS:
+                raise ImageError(f"{name}: {w}x{h} pixels is too large to decode (limit "
+                                 f"{MAX_DECODED_PIXELS // 1_000_000} megapixels, or a JPEG up to "
+                                 f"{MAX_PIXELS // 1_000_000}); resize it first")
+            if budget is not None:
+                budget.take(decoded, name)
             opened.load()
             return opened.copy()
     except ImageError:
