@@ -13,11 +13,15 @@ from pathlib import Path
 
 import gradio as gr
 
+from starlette.middleware import Middleware
+
 from rnn_demo.mnist.runs.quotas import Quotas
 from rnn_demo.mnist.data import synthetic_splits
 from rnn_demo.mnist.runs.manager import RunManager
 from rnn_demo.ui.adder.tab import build_adder_tab
 from rnn_demo.ui.browser import installation_secret
+from rnn_demo.ui.guard import Guard
+from rnn_demo.ui.session_memory import InputSweeper
 from rnn_demo.ui.lab import Lab
 from rnn_demo.ui.serve_options import open_warning, parse_args
 from rnn_demo.ui.sketch.tab import build_sketch_tab
@@ -29,6 +33,11 @@ RUNS = Path(os.environ.get("RNN_DEMO_RUNS", ROOT / "runs"))
 DATA = Path(os.environ.get("RNN_DEMO_DATA", ROOT / "data"))   # MNIST, for the Training tab
 STATE = Path(os.environ.get("RNN_DEMO_STATE", ROOT / "state"))   # server-side secrets and per-browser data
 UPLOADS_KEPT = 3600          # seconds an upload stays in Gradio's cache (swept every half hour)
+# Gradio keeps a copy of the page's components (about 0.3 MB) and each one's last input for each
+# session, in an LRU of this many: the bound on that memory (docs/security.md). Nothing about who
+# a visitor is lives there (ui/visitors.py), so an evicted session loses only what its page shows.
+SESSIONS_KEPT = 2000
+QUEUE_SIZE = 200             # events waiting in Gradio's queue; past it a call is refused at once
 # Gradio summarises its queue's analytics with pandas after every event unless told to do it
 # less often; at a classroom's load that summary took a visible share of the server's CPU
 # (docs/benchmarks.md). Read when a Blocks is built.
@@ -80,8 +89,11 @@ if __name__ == "__main__":
     # browser's localStorage (up to 100): ten answers a second while drawing made each write
     # slower than the last (drawing slowed down digit after digit), it would
     # keep every drawing outside My digits, and its "Runs" link would be mistaken for training runs.
-    demo.queue(default_concurrency_limit=4).launch(server_name=args.host, server_port=args.port,
-                                                   auth=args.users or None, max_file_size="50mb",
-                                                   allowed_paths=[str(RUNS)], run_history=False)
+    InputSweeper(demo).start()              # Gradio's copies of each session's inputs: dropped after use
+    # Guard: body and upload caps, the login's throttle and the browser cookie (ui/guard.py).
+    demo.queue(default_concurrency_limit=4, max_size=QUEUE_SIZE).launch(
+        server_name=args.host, server_port=args.port, auth=args.users or None, max_file_size="50mb",
+        allowed_paths=[str(RUNS)], run_history=False, state_session_capacity=SESSIONS_KEPT,
+        app_kwargs={"middleware": [Middleware(Guard, limits=args.limits)]})
 elif __name__ != "__mp_main__":    # not in the answering process, which imports this file
     demo = build_app()
