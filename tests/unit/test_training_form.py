@@ -27,7 +27,12 @@ def test_a_named_preset_keeps_its_model_whatever_the_model_fields_say():
 
 @pytest.mark.parametrize("field, value, message", [
     ("epochs", 2.5, "epochs must be a whole number"), ("lr", None, "lr is empty"),
-    ("hidden_size", 0, "hidden size must be between 1 and 4096")])
+    ("hidden_size", 0, "hidden size must be between 1 and 4096"),
+    ("hidden_size", 1.5, "hidden size must be a whole number, got 1.5"),
+    ("epochs", float("nan"), "epochs must be a finite number, got nan"),
+    ("seed", float("inf"), "seed must be a finite number, got inf"), ("seed", "Infinity", "seed must be a finite"),
+    ("epochs", "many", "epochs must be a number, got 'many'"), ("lr", True, "lr must be a finite number"),
+    ("epochs", 0, "epochs must be between 1 and 1000, got 0")])
 def test_bad_form_values_are_refused_naming_the_field(field, value, message):
     with pytest.raises(ValueError, match=message):
         configs_from_form("custom", {**preset_values("fast"), field: value}, "cpu")
@@ -38,3 +43,9 @@ def test_batch_size_1_is_refused_for_a_batch_norm_model(preset):
     values = {**preset_values("lstm-bn-mlp"), "batch_size": 1}
     with pytest.raises(ValueError, match="batch size 1 cannot train a model with batch norm"):
         configs_from_form(preset, values, "cpu")
+
+
+def test_numbers_sent_as_text_are_read_as_numbers():
+    _, _, recipe = configs_from_form("custom", {**preset_values("fast"), "epochs": "2", "lr": " 3e-3"}, "cpu")
+    assert (recipe.epochs, recipe.lr) == (2, 3e-3)
+

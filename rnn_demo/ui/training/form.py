@@ -4,6 +4,7 @@ A preset fills the fields (`preset_values`, `fill_from_preset`); the fields give
 a run starts with (`configs_from_form`), through the same validation as the command line.
 """
 
+import math
 from dataclasses import asdict
 
 import gradio as gr
@@ -23,6 +24,8 @@ FORM = MODEL_FORM + RECIPE_FORM
 FILLED = tuple(f for f in FORM if f != "seed")        # what choosing a preset fills in
 INTEGERS = {name for cls in (RowRNNConfig, TrainConfig) for name, kind in cls.__annotations__.items()
             if kind is int}
+NUMBERS = INTEGERS | {name for cls in (RowRNNConfig, TrainConfig) for name, kind in cls.__annotations__.items()
+                      if kind in (float, float | None)}
 CUSTOM_BASE = Preset(CUSTOM, "a model built in the form", RowRNNConfig())
 
 
@@ -44,18 +47,35 @@ def configs_from_form(preset: str, values: dict, device: str):
     if base is None:
         raise ValueError(f"unknown preset {preset!r}")
     used = RECIPE_FORM if preset in PRESETS else FORM
-    fields = {}
-    for name in used:
-        value = values[name]
-        if value is None or value == "":
-            raise ValueError(f"{name.replace('_', ' ')} is empty")
-        if name in INTEGERS and float(value) != int(value):
-            raise ValueError(f"{name.replace('_', ' ')} must be a whole number, got {value}")
-        fields[name] = int(value) if name in INTEGERS else value
+    fields = {name: _field_value(name, values[name]) for name in used}
     if "norm" in fields:
         fields["norm"] = None if fields["norm"] == "none" else fields["norm"]
     model, recipe = base.configs(device=device or "auto", **fields)
     return base.name, model, recipe
+
+
+def _field_value(name: str, value):
+    """A form field's value as its config wants it; ValueError, naming the field, for an empty,
+    non-numeric, infinite or fractional (where whole) number. The start event skips Gradio's own
+    preprocessing (it rounded 1.5 epochs to 2 without a word, and answered NaN with a bare
+    "Error"), so every value arrives as the client sent it and is checked here."""
+    words = name.replace("_", " ")
+    if value is None or value == "":
+        raise ValueError(f"{words} is empty")
+    if name not in NUMBERS:
+        return value
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            raise ValueError(f"{words} must be a number, got {value[:20]!r}") from None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError(f"{words} must be a finite number, got {str(value)[:20]}")
+    if name in INTEGERS:
+        if value != int(value):
+            raise ValueError(f"{words} must be a whole number, got {value:g}")
+        return int(value)
+    return float(value)
 
 
 def fill_from_preset(preset):

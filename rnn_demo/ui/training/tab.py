@@ -200,7 +200,8 @@ def build_training_tab(lab: Lab, tab: gr.Tab):
         form[name].input(lambda: CUSTOM, None, preset, api_name=False, show_progress="hidden")
     fed = dict(status=status, watched=watched, seen=seen, note=note, compared=compare.runs, who=who)
     start_btn.click(bind(start, manager, visitors), [preset, device, *form.values(), tensorboard, who],
-                    outputs_of(Started, fed), api_name="train_start", show_progress="minimal").then(
+                    outputs_of(Started, fed), api_name="train_start", show_progress="minimal",
+                    preprocess=False).then(       # the values as sent: form.configs_from_form checks them
         hurry, None, timer, api_visibility="private", show_progress="hidden")
     stop_btn.click(bind(stop, manager, visitors), [watched, who], outputs_of(Stopped, fed),
                    api_name="train_stop", show_progress="minimal")
