@@ -18,6 +18,7 @@ from starlette.middleware import Middleware
 from rnn_demo.mnist.runs.quotas import Quotas
 from rnn_demo.mnist.data import synthetic_splits
 from rnn_demo.mnist.runs.manager import RunManager
+from rnn_demo.ui.about import build_about
 from rnn_demo.ui.adder.tab import build_adder_tab
 from rnn_demo.ui.browser import installation_secret
 from rnn_demo.ui.guard import Guard
@@ -61,6 +62,7 @@ def build_app(checkpoints: Path = CHECKPOINTS, runs: Path = RUNS, data: Path = D
     secret = installation_secret(state)
     with gr.Blocks(title="RNN lab", delete_cache=(UPLOADS_KEPT // 2, UPLOADS_KEPT)) as demo:
         gr.Markdown(INTRO)
+        build_about()
         lab = Lab.build(demo, checkpoints, runs, secret, manager, operators, answers_in_process)
         with gr.Tabs():
             with gr.Tab("Sketch", id="sketch-tab") as tab:
