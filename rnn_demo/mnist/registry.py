@@ -38,12 +38,16 @@ class ModelEntry:
         return float(acc) if isinstance(acc, (int, float)) else None
 
     @property
+    def title(self) -> str:
+        """The model's full name, without its accuracy: what tables with an accuracy column show.
+        A run is named by its preset as a shipped model is; "trained here" and its id tell them apart."""
+        run = f", run {self.run_id}" if self.run_id else ""
+        return self.name if self.source == "shipped" else f"{self.name} (trained here{run})"
+
+    @property
     def label(self) -> str:
         acc = f"{100 * self.test_acc:.2f}%" if self.test_acc is not None else "accuracy unknown"
-        # Two runs of one preset and seed share name and accuracy: the run id tells them apart.
-        run = f", run {self.run_id}" if self.run_id else ""
-        kind = "" if self.source == "shipped" else f" (trained here{run})"
-        return f"{self.name}{kind} · test {acc}"
+        return f"{self.title} · test {acc}"
 
 
 @dataclass

@@ -105,6 +105,6 @@ def accuracy_table(registry: ModelRegistry, images, labels) -> tuple[list[ModelS
             warnings.append(str(e))
             continue
         correct = int((probabilities(model, images).argmax(1) == labels).sum()) if len(labels) else 0
-        scores.append(ModelScore(entry.name, entry.path, entry.source, correct, len(labels), entry.test_acc))
+        scores.append(ModelScore(entry.title, entry.path, entry.source, correct, len(labels), entry.test_acc))
     scores.sort(key=lambda s: (-s.accuracy, -(s.mnist_test_acc or 0.0)))
     return scores, warnings

@@ -179,3 +179,21 @@ def test_an_unknown_name_costs_one_scan_per_listing_not_one_per_drawing(tmp_path
     write_run(tmp_path / "runs", "r1", "typo")
     registry.recent(max_age_s=0)                  # a new listing: the name is looked for again
     assert registry.choose("typo").name == "typo"
+
+
+def test_tables_name_a_trained_run_as_the_model_list_does_not_as_its_preset(tmp_path):
+    """A run of `lstm` beside the shipped lstm: the compare and score tables must tell them apart."""
+    from rnn_demo.mnist.scoring import accuracy_table
+    from rnn_demo.ui.sketch.tab import compare
+    shipped, runs = tmp_path / "checkpoints", tmp_path / "runs"
+    shipped.mkdir()
+    write_model(shipped / "lstm.pt", 0.97)
+    write_run(runs, "20261204-120000-lstm-abc123", "lstm", test_acc=0.95)
+    registry = ModelRegistry(shipped, runs)
+    run = next(e for e in registry.scan().entries if e.source == "run")
+    assert run.title == "lstm (trained here, run 20261204-120000-lstm-abc123)" and run.label.startswith(run.title)
+    drawing = {"width": 448, "height": 448, "brush": 28,
+               "strokes": [{"points": [[224, 60], [220, 390]], "erase": False}]}
+    assert sorted(row[0] for row in compare(registry, drawing)) == ["lstm", run.title]
+    scores, _ = accuracy_table(registry, torch.zeros(2, 28, 28), [1, 7])
+    assert sorted(s.name for s in scores) == ["lstm", run.title]

@@ -120,7 +120,7 @@ def compare(registry: ModelRegistry, value) -> list[list]:
         except CheckpointError:
             continue
         acc = f"{100 * entry.test_acc:.2f}%" if entry.test_acc is not None else "?"
-        out.append([entry.name, int(probs.argmax()), f"{100 * float(probs.max()):.1f}%", acc])
+        out.append([entry.title, int(probs.argmax()), f"{100 * float(probs.max()):.1f}%", acc])
     return out
 
 
