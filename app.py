@@ -23,6 +23,7 @@ from rnn_demo.ui.adder.tab import build_adder_tab
 from rnn_demo.ui.browser import installation_secret
 from rnn_demo.ui.guard import Guard
 from rnn_demo.ui.session_memory import InputSweeper
+from rnn_demo.ui.visitors import build_who_bar
 from rnn_demo.ui.lab import Lab
 from rnn_demo.ui.serve_options import open_warning, parse_args
 from rnn_demo.ui.sketch.tab import build_sketch_tab
@@ -63,6 +64,7 @@ def build_app(checkpoints: Path = CHECKPOINTS, runs: Path = RUNS, data: Path = D
     with gr.Blocks(title="RNN lab", delete_cache=(UPLOADS_KEPT // 2, UPLOADS_KEPT)) as demo:
         gr.Markdown(INTRO)
         build_about()
+        build_who_bar(demo)
         lab = Lab.build(demo, checkpoints, runs, secret, manager, operators, answers_in_process)
         with gr.Tabs():
             with gr.Tab("Sketch", id="sketch-tab") as tab:

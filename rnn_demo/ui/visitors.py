@@ -24,8 +24,16 @@ from dataclasses import dataclass, field
 
 import gradio as gr
 
-from ..mnist.runs.quotas import Actor, is_token, new_token, user, visitor
+from ..mnist.runs.quotas import Actor, is_token, new_token, user, user_id, visitor
 from .guard import browser_cookie
+
+# What this browser keeps for the lab (gr.BrowserState's localStorage keys, ui/browser.py): a
+# logout clears them, so the next user of a shared computer starts with nothing of the last one's.
+BROWSER_KEYS = ("rnn-lab-my-digits", "rnn-lab-owner")
+LOGOUT_JS = "() => { %s; window.location.assign('logout'); }" % "; ".join(
+    f"localStorage.removeItem('{key}')" for key in BROWSER_KEYS)
+NO_LOGIN = ("No login on this server: **this browser is who you are here.** Your runs and My digits "
+            "belong to it; anyone using this browser can stop or delete your runs.")
 
 
 @dataclass
@@ -57,3 +65,28 @@ class Visitors:
             return visitor(cookie)
         token = (who or {}).get("token")
         return visitor(token) if is_token(token) else None
+
+
+def owner_key(request: gr.Request | None) -> str | None:
+    """What a signed-in user's data in this browser is marked with (their user_id); None without a login."""
+    name = getattr(request, "username", None) if request is not None else None
+    return user_id(name) if name else None
+
+
+def who_line(request: gr.Request):
+    """On page load: who this page acts as, and the logout button when there is a login."""
+    name = getattr(request, "username", None)
+    if not name:
+        return NO_LOGIN, gr.Button(visible=False)
+    return (f"Signed in as **{name}**: your runs follow you to any browser where you sign in; My digits "
+            "stay in this browser, shown to you only. Log out on a shared computer."), gr.Button(visible=True)
+
+
+def build_who_bar(demo: gr.Blocks) -> None:
+    """A line under the intro saying who the page acts as, with "Log out" behind a login (Gradio's
+    /logout, after clearing what this browser keeps for the lab)."""
+    with gr.Row(equal_height=True):
+        line = gr.Markdown(elem_id="who-line")
+        logout = gr.Button("Log out", size="sm", visible=False, scale=0, min_width=90, elem_id="who-logout")
+    logout.click(None, js=LOGOUT_JS)
+    demo.load(who_line, None, [line, logout], api_visibility="private", show_progress="hidden")

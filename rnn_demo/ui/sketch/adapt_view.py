@@ -15,21 +15,22 @@ import time
 import gradio as gr
 
 from ...mnist.adapt import AdaptConfig
-from ...mnist.my_digits import as_tensors, parse_set
+from ...mnist.my_digits import as_tensors
 from ...mnist.registry import ModelRegistry
 from ...mnist.runs.log import Curves
 from ...mnist.runs.manager import ACTIVE, RunManager
 from ...mnist.runs.quotas import QuotaError
 from ..handlers import bind
 from ..visitors import Visitors
+from .stored_set import mine
 
 POLL_SECONDS = 0.5
 ADAPT_SECONDS = 20.0          # the time budget asked of each fine-tune (AdaptConfig.seconds)
 EXPLAIN = ("**Adapt to my handwriting** fine-tunes the chosen model for about "
            f"{ADAPT_SECONDS:.0f} s on your digits mixed with MNIST training images (so it does not "
            "forget MNIST). Part of your set is held out to measure it honestly. The new model is a "
-           "run of this lab: it joins everyone's model list, like every run, and only this browser "
-           "can stop or delete it (Training tab).")
+           "run of this lab: it joins everyone's model list, like every run, and only you (this browser, "
+           "or your login) can stop or delete it (Training tab).")
 
 
 def _pct(x, digits: int = 1) -> str:
@@ -81,7 +82,7 @@ def adapt_start(manager: RunManager, visitors: Visitors, registry: ModelRegistry
     """"Adapt" pressed: queue a fine-tune of the chosen model to this browser's set, then stream
     its progress; the last update chooses the adapted model. Yields (progress, model dropdown, who)."""
     (me, who), skip = visitors.identify(who, request), gr.skip()
-    digits, _ = parse_set(stored)
+    digits, _ = mine(stored, request)
     entry = registry.scan().choose(model_path)
     if entry is None:
         yield "**Not adapted:** choose a model first.", skip, who

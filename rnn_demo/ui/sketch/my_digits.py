@@ -3,7 +3,9 @@
 The set lives in this browser only (gr.BrowserState, see `rnn_demo.mnist.my_digits` for its
 format and limits): it survives a reload and a server restart, and two visitors of one server
 never see each other's digits, because the server keeps none of them. Every handler reads the
-set back with `parse_set`, never trusting it. The strip is one gr.HTML component drawn from the
+set back with `parse_set`, never trusting it, and `mine`: behind a login a set is marked with
+its user's id, and another user signed in on the same browser starts from an empty set (the
+logout button also clears it; ui/visitors.py). The strip is one gr.HTML component drawn from the
 stored PNGs, so showing a thousand digits writes no file.
 
 Handlers first (module level, the model registry passed in), then `build_my_digits`.
@@ -28,6 +30,7 @@ from ..handlers import bind
 from ..visitors import Visitors
 from .adapt_view import build_adapt
 from .drawings import digit_from_value
+from .stored_set import marked, mine
 
 SCORE_HEADERS = ["model", "right", "accuracy on my digits", "MNIST test accuracy"]
 DRAWING_KEYS = ("width", "height", "brush", "eraser", "strokes")     # what redraws a digit
@@ -75,9 +78,9 @@ def _summary(digits: dict, notes=()) -> str:
     return "\n".join(lines)
 
 
-def views(registry: ModelRegistry, stored, model_path):
+def views(registry: ModelRegistry, stored, model_path, request: gr.Request):
     """(strip tiles, summary, every model's score, confusion counts) for the set and the chosen model."""
-    digits, notes = parse_set(stored)
+    digits, notes = mine(stored, request)
     entries = digits["digits"]
     if not entries:
         return [], _summary(digits, notes), pd.DataFrame(columns=SCORE_HEADERS), \
@@ -112,9 +115,9 @@ def views(registry: ModelRegistry, stored, model_path):
     return tiles, _summary(digits, [*notes, *warnings, *extra]), scores, confusion
 
 
-def save(stored, drawing, evt: gr.EventData):
+def save(stored, drawing, evt: gr.EventData, request: gr.Request):
     """A "Save as" button pressed: the drawing added to the set with that label; (the set, what happened)."""
-    digits, _ = parse_set(stored)
+    digits, _ = mine(stored, request)
     label = getattr(evt, "label", None)
     try:
         image = digit_from_value(drawing)
@@ -124,30 +127,30 @@ def save(stored, drawing, evt: gr.EventData):
         note = f"Nothing saved: draw a {label} first, then press {label}."
     except (StrokesError, ImageError, MyDigitsError) as e:
         note = f"Nothing saved: {e}"
-    return digits, note
+    return marked(digits, request), note
 
 
-def delete(stored, evt: gr.EventData):
+def delete(stored, evt: gr.EventData, request: gr.Request):
     """A tile's × pressed: the set without that digit."""
-    digits, _ = parse_set(stored)
-    return delete_from_set(digits, str(getattr(evt, "id", ""))), "Deleted one digit."
+    digits, _ = mine(stored, request)
+    return marked(delete_from_set(digits, str(getattr(evt, "id", ""))), request), "Deleted one digit."
 
 
-def import_files(stored, files):
+def import_files(stored, files, request: gr.Request):
     """Pictures named by label (my3.png, 3_x.png, folders 0/..9/, or zips of them) added to the set."""
-    digits, problems = parse_set(stored)
+    digits, problems = mine(stored, request)
     paths = [str(f) for f in files or []]
     result = read_pictures(paths, [Path(p).name for p in paths])
     before = len(digits["digits"])
     digits, refused = add_pictures(digits, [(p.image, p.label, p.name) for p in result.pictures])
     notes = [f"Imported {len(digits['digits']) - before} digit(s) from {len(paths)} file(s)."]
     notes += [f"- {line}" for line in (*result.problems, *refused, *problems)]
-    return digits, None, "\n".join(notes)
+    return marked(digits, request), None, "\n".join(notes)
 
 
-def export_zip(stored):
+def export_zip(stored, request: gr.Request):
     """The set as a zip in torchvision's ImageFolder layout (my-digits/<label>/*.png)."""
-    digits, _ = parse_set(stored)
+    digits, _ = mine(stored, request)
     if not digits["digits"]:
         raise gr.Error("Your set is empty: save or import some digits first.", print_exception=False)
     folder = Path(tempfile.mkdtemp(prefix="my-digits-"))
@@ -189,7 +192,8 @@ def build_my_digits(registry: ModelRegistry, secret: str, sketch, model_dd, mana
             build_adapt(manager, visitors, registry, stored, model_dd)
         gr.Markdown("Your digits are kept in this browser only (its local storage): the server keeps "
                     "none of them, and other visitors cannot see them. Adapting sends them to the "
-                    "server for that run only; they are deleted once it has trained. The adapted "
+                    "server for that run only: it keeps them in memory, never on disk, and drops them "
+                    "when the run ends, however it ends. The adapted "
                     "model is shared like every run (any visitor can pick it or export it), so adapt "
                     "only to digits you are happy to share a model of.",
                     elem_id="my-digits-privacy")
