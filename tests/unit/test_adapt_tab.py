@@ -59,3 +59,34 @@ def test_a_set_that_cannot_be_adapted_to_says_why_and_queues_nothing(lab, my_bar
         (update,) = list(adapt_start(manager, visitors, registry, stored, None, None, None))
         assert update[0].startswith("**Not adapted:**"), update
     assert manager.list_runs() == []
+
+
+def shown_after(value, *updates):
+    """The Model dropdown's value once `updates` (gr.Dropdown updates, gr.skip()) land in this order,
+    as the page applies them: an update sets the value only if it was given one."""
+    for update in updates:
+        if isinstance(update, gr.Dropdown) and "value" in update.constructor_args:
+            value = update.value
+    return value
+
+
+def test_the_model_list_refresh_never_undoes_the_adapted_model_chosen_meanwhile(lab, my_bars):
+    from rnn_demo.ui.sketch.tab import refresh
+    manager, visitors, registry = lab
+    old = str(registry.scan().default.path)
+    listing = registry.scan()
+    known = [[(e.label, e.path) for e in listing.entries], listing.warnings]    # what the page knows
+    *_, (_, chosen, _) = adapt_start(manager, visitors, registry, _set(*my_bars(20)), old, None, None)
+    # A timer tick whose inputs were read before the adapt's last update landed: the old model, the
+    # old list. Its answer may land before or after that update; either way the adapted one stays.
+    ticked, state, _ = refresh(registry, old, known)
+    assert state != known and chosen.value in [path for _, path in ticked.choices]
+    assert shown_after(old, chosen, ticked) == chosen.value
+    assert shown_after(old, ticked, chosen) == chosen.value
+
+
+def test_the_model_list_refresh_chooses_the_default_when_the_chosen_model_is_gone(lab):
+    from rnn_demo.ui.sketch.tab import refresh
+    _, _, registry = lab
+    update, _, _ = refresh(registry, "/no/such/model.pt", None)
+    assert shown_after("/no/such/model.pt", update) == registry.scan().default.path

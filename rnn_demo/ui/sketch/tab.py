@@ -185,15 +185,19 @@ def predict_files(registry: ModelRegistry, files, model_path):
 
 
 def refresh(registry: ModelRegistry, current, known):
-    """New or removed checkpoints -> new dropdown choices; nothing changed -> no update."""
+    """New or removed checkpoints -> new dropdown choices; nothing changed -> no update.
+
+    The value only when the chosen model is gone: `current` was read when this tick was sent, and
+    a model chosen since (Adapt's last update chooses the adapted one) would be undone by it."""
     fresh = registry.scan()
     choices = [(e.label, e.path) for e in fresh.entries]
     state = [choices, fresh.warnings]
     if state == known:
         return gr.skip(), gr.skip(), gr.skip()
-    value = current if fresh.find(current) else (fresh.default.path if fresh.default else None)
+    gone = fresh.find(current) is None
+    value = {"value": fresh.default.path if fresh.default else None} if gone else {}
     warnings = _warnings_md(fresh)
-    return (gr.Dropdown(choices=choices, value=value), state,
+    return (gr.Dropdown(choices=choices, **value), state,
             gr.Markdown(warnings, visible=bool(warnings)))
 
 
