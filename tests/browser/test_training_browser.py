@@ -25,7 +25,7 @@ def test_browser_starts_a_cpu_run_watches_the_loss_grow_and_stops_it(app_url, pa
     page.goto(app_url)
     page.get_by_role("tab", name="Training").click()
     page.locator("#train-model").get_by_text("Model", exact=True).click()   # open the model fields
-    choose(page, "train-preset", "rnn: RNN tanh 128 + Linear")
+    choose(page, "train-preset", "rnn")
     # The preset fills the model and recipe fields; edit the epochs once that has landed.
     assert wait_until(lambda: page.locator('#train-cell input[value="rnn"]').is_checked(), 10)
     page.locator("#train-epochs input").fill("5")    # long enough to be stopped midway
@@ -49,13 +49,37 @@ def test_browser_starts_a_cpu_run_watches_the_loss_grow_and_stops_it(app_url, pa
     assert wait_until(lambda: "stopped" in runs.inner_text(), 5)
 
 
+def test_a_refused_start_is_read_next_to_start_and_in_a_toast_without_scrolling(page, app_url):
+    page.set_viewport_size({"width": 1400, "height": 900})       # Start sits below the long form
+    page.goto(app_url)
+    page.get_by_role("tab", name="Training").click()
+    about = page.locator("#train-preset-about")                  # the preset's whole description
+    assert wait_until(lambda: "OneCycle" in about.inner_text() and about.is_visible(), 10)
+    page.locator("#train-epochs input").fill("1.5")
+    start = page.locator("#train-start")
+    start.scroll_into_view_if_needed()
+    scrolled, button = page.evaluate("window.scrollY"), start.bounding_box()
+    start.click()
+    line = page.locator("#train-action")
+    assert wait_until(lambda: "epochs must be a whole number, got 1.5" in line.inner_text(), 15), \
+        line.inner_text() if line.count() else "no line under Start"
+    page.screenshot(path=str(ARTIFACTS / "test_a_refused_start_in_view.png"))     # what the visitor sees
+    shown = line.bounding_box()
+    assert page.evaluate("window.scrollY") == scrolled and start.bounding_box() == button   # nothing moved
+    assert 0 <= shown["y"] and shown["y"] + shown["height"] <= 900, shown            # in the viewport
+    assert 0 <= shown["y"] - (button["y"] + button["height"]) < 60, (shown, button)  # right under Start
+    toast = page.get_by_test_id("toast-body")
+    assert wait_until(lambda: toast.count() and "whole number" in toast.first.inner_text(), 5)
+    assert toast.first.is_visible() and "Not started" in toast.first.inner_text()
+
+
 def test_a_reload_keeps_the_owner_who_can_still_stop_their_run_and_nobody_else_can(app_url, browser):
     alice, bob = (browser.new_context(viewport={"width": 1400, "height": 1100}) for _ in range(2))
     page = alice.new_page()
     page.goto(app_url)
     page.get_by_role("tab", name="Training").click()
     page.locator("#train-model").get_by_text("Model", exact=True).click()   # open the model fields
-    choose(page, "train-preset", "rnn: RNN tanh 128 + Linear")
+    choose(page, "train-preset", "rnn")
     assert wait_until(lambda: page.locator('#train-cell input[value="rnn"]').is_checked(), 10)
     page.locator("#train-epochs input").fill("20")
     choose(page, "train-device", "cpu")

@@ -78,6 +78,14 @@ def _field_value(name: str, value):
     return float(value)
 
 
+def preset_about(preset) -> str:
+    """What a preset is, in full, for the line under the box (an option names the preset alone:
+    the descriptions are longer than any box is wide)."""
+    if preset in PRESETS:
+        return f"`{preset}`: {PRESETS[preset].description}"
+    return "A model of your own: set it under **Model**."
+
+
 def fill_from_preset(preset):
     """Choosing a preset fills the model and recipe fields (the seed stays)."""
     if preset not in PRESETS:
