@@ -20,6 +20,7 @@ import pandas as pd
 from ...mnist.model import RowRNNConfig
 from ...mnist.train import TrainConfig
 from ..palette import PALETTE
+from .runs_view import duration
 
 X_AXES = ("step", "epoch", "seconds")          # "seconds": wall-clock seconds since the run started
 METRICS = {"training loss": "loss", "validation loss": "val_loss", "validation accuracy": "val_acc"}
@@ -156,6 +157,6 @@ def config_diff(records: list, finals: dict) -> pd.DataFrame:
         final, test = finals.get(r["id"]), r.get("test_acc")
         rows.append([r["id"], *[fields.get(k) for k in differ],
                      "–" if final is None else f"{100 * final:.2f}%", "–" if test is None else f"{100 * test:.2f}%",
-                     "–" if r.get("train_seconds") is None else f"{r['train_seconds']:.1f} s", r["device"]])
+                     duration(r.get("train_seconds")), r["device"]])
     return pd.DataFrame(rows, columns=["run", *[k.replace("_", " ") for k in differ], "final val acc",
                                        "test acc", "train time", "device"])

@@ -31,6 +31,13 @@ def _clock(seconds) -> str:
         else f"{seconds // 60}:{seconds % 60:02d}"
 
 
+def duration(seconds) -> str:
+    """A time as every table of the tab shows it: "12.5 s" under a minute, else "1:09" (h:mm:ss)."""
+    if seconds is None:
+        return "–"
+    return f"{seconds:.1f} s" if seconds < 60 else _clock(seconds)
+
+
 def _pct(value) -> str:
     return "–" if value is None else f"{100 * value:.2f}%"
 
@@ -73,19 +80,20 @@ def _unreadable_row(run_id: str) -> list:
 
 def runs_table(manager: RunManager, me: Actor | None = None) -> pd.DataFrame:
     """One row per run, newest first: what it trained, where, whose, how it ended; then a row
-    "unreadable run" for each run whose record was skipped (the server's log says why)."""
+    "unreadable run" for each run whose record was skipped (the server's log says why).
+    Its train time is the comparison's (the training steps alone, known once a run ends)."""
     rows = []
     for r in manager.list_runs():
         status = r["status"] + (f" (#{r['position']} in queue)" if r.get("position") else "")
         try:
             rows.append([r["id"], _model_text(r), _recipe_text(r["train_config"]), r["device"],
                          owner_text(r, me), status, _pct(r["best_val_acc"]), _pct(r["test_acc"]),
-                         _clock(r["seconds"]) if r["seconds"] else "–"])
+                         duration(r.get("train_seconds"))])
         except (KeyError, TypeError, ValueError, AttributeError):    # a field of a shape no run writes
             rows.append(_unreadable_row(r["id"]))
     rows += [_unreadable_row(run_id) for run_id in sorted(manager.unreadable)]
     return pd.DataFrame(rows, columns=["run", "model", "hyperparameters", "device", "by", "status",
-                                       "best val acc", "test acc", "time"])
+                                       "best val acc", "test acc", "train time"])
 
 
 def limits_text(manager: RunManager, me: Actor | None) -> str:
@@ -140,7 +148,11 @@ def status_text(manager: RunManager, run_id, note: str = "") -> str:
         lines.append(progress_bar(p["step"], p["total_steps"]))
     else:
         reason = f" ({r['reason']})" if r.get("reason") else ""
-        lines.append(f"Status: **{status}**{reason} after {r['epochs_done']} epoch(s), {_clock(r['seconds'])}")
+        # both clocks, named: the tables show the train time, the wall time adds loading and testing
+        spent = [f"train time {duration(r.get('train_seconds'))}"] if r.get("train_seconds") is not None else []
+        spent += [f"{duration(r['seconds'])} in all"] if r.get("seconds") is not None else []
+        lines.append(f"Status: **{status}**{reason} after {r['epochs_done']} epoch(s)" +
+                     (f": {', '.join(spent)}" if spent else ""))
     if curves.epochs:
         e = curves.epochs[-1]
         lines.append(f"Epoch {e['epoch']}: validation loss {e['val_loss']:.4f}, accuracy {_pct(e['val_acc'])}")

@@ -228,7 +228,9 @@ def build_training_tab(lab: Lab, tab: gr.Tab):
                                        height=230, x_axis_format="~g", y_axis_format="~g",
                                        elem_id="train-acc-plot")
     gr.Markdown("### Runs\nEveryone sees every run; only a run's owner can stop or delete it. "
-                "Click a row to watch that run and add it to the comparison.")
+                "Click a row to watch that run and add it to the comparison. **Train time** is the "
+                "training steps alone, here and in the comparison; the status adds the time in all "
+                "(loading the data, measuring validation and test accuracy).")
     table = gr.Dataframe(runs_table(manager), interactive=False, wrap=True, max_height=320,
                          column_widths=["17%", "15%", "22%", "7%", "9%", "9%", "7%", "7%", "7%"],
                          elem_id="train-runs")
