@@ -3,11 +3,11 @@
 import argparse
 import sys
 
-from . import eval_mode, gpu, my_digits, polling, precision, sketch, soak, time_to_accuracy, train, ui
+from . import abuse, eval_mode, gpu, my_digits, polling, precision, sketch, soak, time_to_accuracy, train, ui
 
 BENCHMARKS = {"train": train, "precision": precision, "eval-mode": eval_mode, "time-to-accuracy": time_to_accuracy,
               "sketch": sketch, "ui": ui, "my-digits": my_digits, "polling": polling, "soak": soak,
-              "gpu": gpu}
+              "gpu": gpu, "abuse": abuse}
 
 
 def main(argv=None) -> int:

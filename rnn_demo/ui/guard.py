@@ -6,8 +6,10 @@
   refused with 413 before Gradio parses it, whether it declares its length or streams it:
   Gradio reads and walks a JSON body in the event loop that serves every visitor.
 - **Bytes per client.** Each client address may upload `upload_bytes_per_hour` in a sliding
-  hour and send `body_bytes_per_minute` of other requests in a sliding minute; past either,
-  429 until enough of the window has passed. (A class behind one address shares them.)
+  hour and send `body_bytes_per_10s` of other requests in any 10 seconds; past either, 429
+  until enough of the window has passed. Gradio parses and walks a JSON body in its event loop
+  (about 0.2 s per MB here, every visitor waiting), so the short window keeps one address from
+  stalling the others for long. (A class behind one address shares them: raise them there.)
 - **Login.** Wrong passwords are throttled per address and per user name (OWASP's
   authentication cheat sheet: throttle, do not lock the account out): after LOGIN_FREE_FAILURES
   failures each further try must wait twice as long as the one before, up to
@@ -44,13 +46,13 @@ MB = 1_000_000
 @dataclass(frozen=True)
 class ServerLimits:
     """The server's own limits; each has an environment variable (see ENVIRON) and an option."""
-    max_body_bytes: int = option(4 * MB, "largest request body other than an upload, in bytes (a "
+    max_body_bytes: int = option(2 * MB, "largest request body other than an upload, in bytes (a "
                                          "My digits set is at most 1.5 MB of JSON; env RNN_DEMO_MAX_BODY_BYTES)")
     max_upload_request_bytes: int = option(64 * MB, "largest upload request, in bytes, every file in it "
                                                     "(env RNN_DEMO_MAX_UPLOAD_REQUEST_BYTES)")
-    body_bytes_per_minute: int = option(120 * MB, "request bytes other than uploads one client address may "
-                                                  "send in any minute; a drawing page sends about 3 MB "
-                                                  "(env RNN_DEMO_BODY_BYTES_PER_MINUTE)")
+    body_bytes_per_10s: int = option(4 * MB, "request bytes other than uploads one client address may send "
+                                             "in any 10 seconds; a drawing page sends about 0.5 MB "
+                                             "(env RNN_DEMO_BODY_BYTES_PER_10S)")
     upload_bytes_per_hour: int = option(256 * MB, "bytes one client address may upload in any hour "
                                                   "(env RNN_DEMO_UPLOAD_BYTES_PER_HOUR)")
     login_wait_address_s: int = option(300, "longest wait, in seconds, forced on an address that keeps "
@@ -61,7 +63,7 @@ class ServerLimits:
 
     ENVIRON = {"max_body_bytes": "RNN_DEMO_MAX_BODY_BYTES",
                "max_upload_request_bytes": "RNN_DEMO_MAX_UPLOAD_REQUEST_BYTES",
-               "body_bytes_per_minute": "RNN_DEMO_BODY_BYTES_PER_MINUTE",
+               "body_bytes_per_10s": "RNN_DEMO_BODY_BYTES_PER_10S",
                "upload_bytes_per_hour": "RNN_DEMO_UPLOAD_BYTES_PER_HOUR",
                "login_wait_address_s": "RNN_DEMO_LOGIN_WAIT_ADDRESS_S",
                "login_wait_user_s": "RNN_DEMO_LOGIN_WAIT_USER_S"}
@@ -152,9 +154,9 @@ class Guard:
         self.uploads = ByteBudget(self.limits.upload_bytes_per_hour, 3600.0,
                                   f"upload limit reached: {_size(self.limits.upload_bytes_per_hour)} per "
                                   "hour from one address. Try again later.", clock)
-        self.bodies = ByteBudget(self.limits.body_bytes_per_minute, 60.0,
-                                 f"too much data from your address: {_size(self.limits.body_bytes_per_minute)} "
-                                 "a minute at most. Try again in a minute.", clock)
+        self.bodies = ByteBudget(self.limits.body_bytes_per_10s, 10.0,
+                                 f"too much data from your address: {_size(self.limits.body_bytes_per_10s)} "
+                                 "in 10 seconds at most. Try again in a moment.", clock)
         self.by_address = Backoff(self.limits.login_wait_address_s, clock)
         self.by_user = Backoff(self.limits.login_wait_user_s, clock)
 
@@ -248,8 +250,10 @@ async def _buffered(receive, cap: int) -> _Replay:
 
 
 async def _refuse(send, refusal: Refused) -> None:
+    """The refusal as one line of JSON; the connection is closed after it, so that the server does
+    not read (and throw away) a body it refused, as it would to keep the connection alive."""
     body = json.dumps({"detail": refusal.detail}).encode()
     await send({"type": "http.response.start", "status": refusal.status,
-                "headers": [(b"content-type", b"application/json"),
+                "headers": [(b"content-type", b"application/json"), (b"connection", b"close"),
                             (b"content-length", str(len(body)).encode()), *refusal.headers]})
     await send({"type": "http.response.body", "body": body})

@@ -67,7 +67,7 @@ def test_numbers_the_form_would_round_or_cannot_read_are_refused_naming_the_fiel
 def test_a_body_over_the_limit_and_deep_links_are_refused_in_one_line(lab):
     big = httpx.post(lab + "gradio_api/queue/join", content=b"[" + b"0," * 2_500_000 + b"0]",
                      headers={"content-type": "application/json"}, timeout=30)
-    assert big.status_code == 413 and big.json() == {"detail": "request too large: 5 MB, the limit is 4 MB"}
+    assert big.status_code == 413 and big.json() == {"detail": "request too large: 5 MB, the limit is 2 MB"}
     link = httpx.get(lab + "gradio_api/deep_link", params={"session_hash": "x"}, timeout=30)
     assert link.status_code == 404 and "deep links are turned off" in link.json()["detail"]
 
