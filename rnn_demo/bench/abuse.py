@@ -44,7 +44,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="how long each abuser phase lasts at least")
 
 
-def _memory(pid: int) -> tuple[float, float]:
+def memory(pid: int) -> tuple[float, float]:
     """(VmRSS, VmHWM) of the server in MiB."""
     fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
     return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
@@ -150,24 +150,41 @@ def _abuse(kinds: tuple, url: str, stop, results) -> None:
     results.put(dict(answers))
 
 
+class Abusers:
+    """`kinds` of abusers in a process of their own (`_abuse`), from `start` until `stop`."""
+
+    def __init__(self, kinds: tuple, url: str):
+        context = multiprocessing.get_context("spawn")
+        self.stop_event, self.results = context.Event(), context.Queue()
+        self.process = context.Process(target=_abuse, args=(kinds, url, self.stop_event, self.results)) \
+            if kinds else None
+
+    def start(self) -> "Abusers":
+        if self.process is not None:
+            self.process.start()
+        return self
+
+    def stop(self) -> Counter:
+        """Stop them; how their requests were answered (HTTP status or error -> count)."""
+        if self.process is None:
+            return Counter()
+        self.stop_event.set()
+        answers = Counter(self.results.get(timeout=300))
+        self.process.join()
+        return answers
+
+
 def _phase(url: str, kinds: tuple, args, pid: int) -> dict:
-    context = multiprocessing.get_context("spawn")
-    stop, results = context.Event(), context.Queue()
-    process = context.Process(target=_abuse, args=(kinds, url, stop, results)) if kinds else None
-    if process is not None:
-        process.start()
+    abusers = Abusers(kinds, url).start()
+    if kinds:
         time.sleep(4.0)                             # the abuse is under way before we measure
     t0 = time.monotonic()
     latencies, errors = _normal_student(url, args.calls)
     while kinds and time.monotonic() - t0 < args.seconds:
         latencies += _normal_student(url, 5)[0]
-    answers = Counter()
-    if process is not None:
-        stop.set()
-        answers.update(results.get(timeout=300))
-        process.join()
+    answers = abusers.stop()
     return {"p50": float(np.percentile(latencies, 50)), "p95": float(np.percentile(latencies, 95)),
-            "errors": errors, "answers": answers, "memory": _memory(pid)}
+            "errors": errors, "answers": answers, "memory": memory(pid)}
 
 
 def run(args) -> int:
@@ -176,7 +193,7 @@ def run(args) -> int:
     with serve_app(runs, env={"RNN_DEMO_STATE": str(state)}) as server:
         pid = server.process.pid
         _normal_student(server.url, 5)                   # warm: the first answers load the models
-        before = _memory(pid)[0]
+        before = memory(pid)[0]
         idle = _phase(server.url, (), args, pid)
         print(f"idle: a student's /predict p50 {1000 * idle['p50']:.0f} ms, p95 {1000 * idle['p95']:.0f} ms "
               f"({args.calls} calls); server {before:.0f} MiB")
@@ -189,7 +206,7 @@ def run(args) -> int:
                   f"p95 {1000 * phase['p95']:4.0f} ms ({phase['p95'] / idle['p95']:.1f}x), "
                   f"student errors {phase['errors']}; abuser's requests: {answered}; "
                   f"server {phase['memory'][0]:.0f} MiB")
-        rss, peak = _memory(pid)
+        rss, peak = memory(pid)
         tracebacks = server.log.read_text(errors="replace").count("Traceback")
     print(f"server memory: {before:.0f} MiB before, {rss:.0f} MiB after, peak {peak:.0f} MiB; "
           f"server tracebacks {tracebacks}; student errors {failed}")

@@ -10,10 +10,15 @@ its run, or stops it and deletes it once it has ended. A student whose run is go
 whatever the page follows (often another student's run) and sometimes presses Stop or Delete
 on it anyway: those must be refused.
 
+Meanwhile abusive classmates (`--abuse`, default all of bench/abuse.py's kinds: bodies just
+under the limit and far over it, a new session per call, picture bombs, 40 MB uploads) hammer
+the server from addresses of their own, in a low-priority process.
+
 Prints the starts accepted and refused (and why), the stops and deletes, the actions that
 touched another owner's run (from the replies, and from an audit of every run's record against
 what its owner asked for: must be 0), the errors (client exceptions and server tracebacks: must
-be 0) and the app's peak memory (VmHWM).
+be 0), the students' call latency (p50, p95), the abusers' requests by HTTP status, and the
+app's memory at the end and at its peak (VmRSS, VmHWM).
 """
 
 import argparse
@@ -26,6 +31,9 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
+
+from . import abuse
 from .harness import serve_app
 
 TINY = dict(preset="custom", cell="gru", hidden_size=16, num_layers=1, bidirectional=False, norm="none",
@@ -39,6 +47,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--starts", type=int, default=5, help="runs each student tries to start")
     parser.add_argument("--seconds", type=float, default=180.0, help="about how long the class works")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--abuse", choices=(*abuse.KINDS, "all", "none"), default="all",
+                        help="abusive classmates at the same time (bench/abuse.py)")
 
 
 class Tally:
@@ -50,6 +60,7 @@ class Tally:
         self.owner_of: dict[str, int] = {}               # run id -> student
         self.asked = collections.defaultdict(set)        # ("stop" | "delete", student) -> run ids
         self.errors: list[str] = []
+        self.latencies: list[float] = []                 # seconds per API call
 
     def add(self, key: str, n: int = 1) -> None:
         with self.lock:
@@ -70,12 +81,16 @@ class Student:
         self.watched: str | None = None
 
     def call(self, **kwargs):
+        t0 = time.perf_counter()
         try:
             return self.client.predict(**kwargs)
         except Exception as e:                           # any failure of the app is an error here
             with self.tally.lock:
                 self.tally.errors.append(f"student {self.n} {kwargs.get('api_name')}: {type(e).__name__}: {e}")
             return None
+        finally:
+            with self.tally.lock:
+                self.tally.latencies.append(time.perf_counter() - t0)
 
     def poll(self) -> str:
         reply = self.call(api_name="/train_poll")
@@ -162,27 +177,23 @@ def _audit(runs: Path, tally: Tally) -> collections.Counter:
     return found
 
 
-def _peak_rss(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) * 1024
-    return 0
-
-
 def run(args) -> int:
     runs = Path(tempfile.mkdtemp(prefix="bench-soak-runs-"))
     state = Path(tempfile.mkdtemp(prefix="bench-soak-state-"))
     tally = Tally()
     t0 = time.monotonic()
+    kinds = () if args.abuse == "none" else abuse.KINDS if args.abuse == "all" else (args.abuse,)
     with serve_app(runs, args=["--synthetic-data"], env={"RNN_DEMO_STATE": str(state)}) as server:
+        abusers = abuse.Abusers(kinds, server.url).start()
         students = [Student(i, server.url, tally, args) for i in range(args.students)]
         threads = [threading.Thread(target=s.work, name=f"student-{s.n}") for s in students]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
+        answers = abusers.stop()
         wall = time.monotonic() - t0
-        peak = _peak_rss(server.process.pid)
+        rss, peak = abuse.memory(server.process.pid)
         tracebacks = server.log.read_text(errors="replace").count("Traceback")
     fates = _audit(runs, tally)
     c = tally.counts
@@ -204,5 +215,10 @@ def run(args) -> int:
           f"{tracebacks} server tracebacks)")
     for error in tally.errors[:5]:
         print("  " + error[:300])
-    print(f"app peak memory (VmHWM): {peak / 2**20:.0f} MiB")
+    p50, p95 = (1000 * float(np.percentile(tally.latencies, q)) for q in (50, 95))
+    print(f"students' API calls: {len(tally.latencies)}, p50 {p50:.0f} ms, p95 {p95:.0f} ms")
+    if kinds:
+        print(f"abusers ({', '.join(kinds)}): " + ", ".join(f"{n} x {status}" for status, n in
+                                                           sorted(answers.items(), key=str)))
+    print(f"app memory at the end (VmRSS) {rss:.0f} MiB, peak (VmHWM) {peak:.0f} MiB")
     return 1 if touched or tally.errors or tracebacks else 0
