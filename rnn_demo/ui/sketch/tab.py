@@ -330,7 +330,9 @@ def build_sketch_tab(lab: Lab, tab: gr.Tab):
     # Their inputs' preprocess is the identity (HTML, a Dropdown that allows any value): skipped.
     page_answer = dict(inputs=[sketch, model_dd], outputs=answer, queue=False, trigger_mode="always_last",
                        api_visibility="private", show_progress="hidden", preprocess=False, postprocess=False)
-    sketch.change(on_drawing, **page_answer)
+    # One event for both triggers: the page keeps one answer in flight per event, so with a second
+    # event (a model change) an answer to an older drawing could land after a newer one's and stay.
+    gr.on([sketch.change, model_dd.change], on_drawing, **page_answer)
     # API clients (gradio_client joins the queue whatever the event says) get the queue's own
     # batching; the page never fires `submit`, so this listener is the API's alone.
     sketch.submit(bind(predict_api, answers), [sketch, model_dd], answer, api_name="predict",
@@ -347,8 +349,7 @@ def build_sketch_tab(lab: Lab, tab: gr.Tab):
 
     gr.api(bind(inspect_api, registry), api_name="inspect")       # typed by inspect_api's hints
     gr.api(bind(compare_api, registry), api_name="compare")
-    model_dd.change(on_drawing, **page_answer).then(bind(look_inside, registry), api_visibility="private",
-                                                        **inside_io)
+    model_dd.change(bind(look_inside, registry), api_visibility="private", **inside_io)
     upload.change(bind(predict_files, registry), [upload, model_dd], [gallery], api_name="predict_files")
     refresh_io = dict(inputs=[model_dd, known], outputs=[model_dd, known, warnings_md],
                       api_visibility="private", show_progress="hidden")
