@@ -158,4 +158,10 @@ def test_compared_runs_keep_one_colour_in_every_plot_and_hovering_names_run_x_an
                 break
         assert "accuracy (%)" in shown and "step" in shown and any(i[-6:] in shown for i in ids), shown
         page.screenshot(path=str(ARTIFACTS / "test_compared_runs.png"), full_page=True)
+
+        page.reload()                                  # the browser keeps what it compared
+        page.get_by_role("tab", name="Training").click()
+        assert wait_until(lambda: all(i in page.locator("#train-compare").inner_text() for i in ids), 30), \
+            page.locator("#train-compare").inner_text()
+        assert wait_until(one_colour_per_run, 30)      # and draws it again
         page.close()

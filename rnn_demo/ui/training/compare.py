@@ -7,6 +7,8 @@ hovering a line gives run, x and value. The same view settings draw the watched 
 plot. Below, the compared runs' configs (only the fields that differ) and how each ended, and
 the watched run's metrics as CSV and JSON Lines and its checkpoint, to download.
 
+The compared runs are kept in the browser (gr.BrowserState), so a reload compares them again.
+
 Handlers first (module level, the manager passed in), then `build_compare` (layout only: the
 Training tab wires it, since its timer redraws the plots while compared runs train).
 """
@@ -18,6 +20,7 @@ import gradio as gr
 from ...mnist.runs.export import export_files
 from ...mnist.runs.files import run_dir
 from ...mnist.runs.manager import RunManager
+from ..browser import browser_state
 from .compare_view import (LOGGABLE, METRICS, X_AXES, X_FORMAT, Y_FORMAT, axis_limits, colours, config_diff,
                            label, metric_frame, y_name)
 
@@ -39,6 +42,7 @@ class CompareSection:
     diff: gr.Dataframe
     export: gr.Button
     files: gr.File
+    kept: gr.BrowserState         # the compared runs' ids, in this browser, for the next page load
 
     @property
     def view(self) -> list:
@@ -114,13 +118,24 @@ def export(manager: RunManager, watched):
     return None
 
 
+def restore(manager: RunManager, kept, compared):
+    """A page that compares nothing yet compares again the runs this browser compared (those that
+    still exist); a page that compares some keeps them."""
+    if compared:
+        return gr.skip()
+    ids = {r["id"] for r in manager.list_runs()}
+    runs = [run_id for run_id in kept or [] if isinstance(run_id, str) and run_id in ids]
+    return gr.Dropdown(value=runs) if runs else gr.skip()
+
+
 def compared_outputs(section: "CompareSection") -> list:
     """What `redraw` feeds, in its order: one plot per METRICS entry, then the config diff."""
     return [*section.plots, section.diff]
 
 
-def build_compare(manager: RunManager, choices: list) -> CompareSection:
-    """Lay out the comparison (inside the current Blocks context); the caller wires it."""
+def build_compare(manager: RunManager, choices: list, secret: str) -> CompareSection:
+    """Lay out the comparison (inside the current Blocks context); the caller wires it. `secret`
+    keys the browser's copy of the compared runs (ui/browser.py)."""
     with gr.Row():
         # custom values: API clients may name runs started after this page was built
         runs = gr.Dropdown(choices, value=[], multiselect=True, scale=3, allow_custom_value=True,
@@ -146,4 +161,5 @@ def build_compare(manager: RunManager, choices: list) -> CompareSection:
                                scale=1, elem_id="train-export")
         files = gr.File(label="Downloads", file_count="multiple", interactive=False, scale=2, height=140,
                         elem_id="train-downloads")
-    return CompareSection(runs, smoothing, log_scale, x_axis, plots, diff, export_btn, files)
+    kept = browser_state("compared-runs", secret, [])
+    return CompareSection(runs, smoothing, log_scale, x_axis, plots, diff, export_btn, files, kept)

@@ -28,7 +28,7 @@ from ..handlers import bind, changed, outputs_of
 from ..lab import Lab
 from ..timers import tick_while_visible
 from ..visitors import Visitors
-from .compare import build_compare, compared_outputs, export, redraw, watched_loss
+from .compare import build_compare, compared_outputs, export, redraw, restore, watched_loss
 from .form import (DEFAULT_PRESET, FILLED, FORM, MODEL_FORM, build_form, configs_from_form, fill_from_preset,
                    preset_about, preset_values)
 from .live import BUSY_SECONDS, hurry, poll
@@ -237,7 +237,7 @@ def build_training_tab(lab: Lab, tab: gr.Tab):
     with gr.Row(equal_height=True):
         delete_btn = gr.Button("Delete the watched run", size="sm", elem_id="train-delete", scale=1)
         deleted = PageLine(elem_id="train-delete-action", container=False)
-    compare = build_compare(manager, list(runs_table(manager)["run"]))
+    compare = build_compare(manager, list(runs_table(manager)["run"]), lab.secret)
     watched, seen, note, who = gr.State(None), gr.State({}), gr.State({}), visitors.who
     timer = gr.Timer(BUSY_SECONDS, active=False)      # on while this tab is shown (tick_while_visible)
 
@@ -267,6 +267,12 @@ def build_training_tab(lab: Lab, tab: gr.Tab):
           api_name="train_compare", show_progress="hidden")
     gr.on(view_changes, bind(watched_loss, manager), [watched, compare.runs, *compare.view], loss_plot,
           api_visibility="private", show_progress="hidden")
+    # The compared runs survive a reload: kept in the browser as they change, and restored when the
+    # page has read them back (the BrowserState's change event, fired after the page loads).
+    compare.runs.change(None, compare.runs, compare.kept, js="(runs) => [runs]", queue=False,
+                        api_visibility="private", show_progress="hidden")
+    compare.kept.change(bind(restore, manager), [compare.kept, compare.runs], compare.runs,
+                        api_visibility="private", show_progress="hidden")
     compare.export.click(bind(export, manager), watched, compare.files, api_name="train_export")
     poll_io = dict(inputs=[watched, seen, note, compare.runs, *compare.view, who],
                    outputs=[status, loss_plot, val_plot, acc_plot, table, compare.runs,
