@@ -13,6 +13,11 @@ same folders, so a run finished since is found as in the server; torch runs on o
 If the process dies (killed, out of memory) or hangs, the call that finds it so starts a new one
 and is tried there once more; should that fail too, the server answers in its own threads for a
 while, as it does without the process.
+
+The pool's queues hold named semaphores, which only Python's shutdown releases; SIGTERM (kill,
+systemd, a test harness) ends a process without one by default, and the resource tracker then
+reports them leaked. So `start` makes SIGTERM end the server as Ctrl+C does (KeyboardInterrupt in
+the main thread: Gradio closes, the pool shuts down), unless a handler of its own is set.
 """
 
 import concurrent.futures
@@ -101,6 +106,10 @@ class AnswerProcess:
             return self._pool
 
     def start(self) -> None:
+        """Launch the process without waiting for it, and let SIGTERM end the server cleanly."""
+        in_main = threading.current_thread() is threading.main_thread()
+        if in_main and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, signal.default_int_handler)
         self._executor()
 
     def pid(self, timeout: float | None = None) -> int | None:
