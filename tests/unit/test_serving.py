@@ -130,9 +130,9 @@ def test_a_named_result_keeps_what_it_does_not_set_and_names_its_outputs():
     assert result.status == "No run to stop." and result.note == gr.skip() and result.who == gr.skip()
     with pytest.raises(TypeError, match="no field"):
         changed(training.Stopped, colour="red")
-    fed = {name: name.upper() for name in ("status", "watched", "seen", "note", "compared", "who")}
-    assert outputs_of(training.Stopped, fed) == ["STATUS", "NOTE", "WHO"]
-    assert outputs_of(training.Queued, fed) == ["STATUS", "WATCHED", "SEEN", "NOTE", "COMPARED", "WHO"]
+    fed = {name: name.upper() for name in ("status", "action", "watched", "seen", "note", "compared", "who")}
+    assert outputs_of(training.Stopped, fed) == ["STATUS", "ACTION", "NOTE", "WHO"]
+    assert outputs_of(training.Queued, fed) == ["STATUS", "ACTION", "WATCHED", "SEEN", "NOTE", "COMPARED", "WHO"]
 
 
 def test_a_bound_handler_reads_to_gradio_as_its_function_does():

@@ -295,7 +295,7 @@ def build_sketch_tab(lab: Lab, tab: gr.Tab):
             rows_plot = RowChart(label="Row by row", show_label=True, container=True, padding=True,
                                  elem_id="sketch-rows")
     compare_df = gr.Dataframe(pd.DataFrame(columns=COMPARE_HEADERS), label="Every model on this drawing",
-                              elem_id="sketch-compare", interactive=False, max_height=260)
+                              elem_id="sketch-compare", interactive=False)
     with gr.Accordion("Look inside: the hidden state, the gates and the rows that decided the answer",
                       open=False, elem_id="sketch-inside-box") as inside_box:
         inside = RowInspector(elem_id="sketch-inside")
