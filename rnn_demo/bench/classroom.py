@@ -11,6 +11,9 @@ where every user sends its drawings one after another.
 - Pages: what the Sketch tab's page sends, a direct call of its answer event (`queue=False`, one
   HTTP request and its response; batched on the server by `rnn_demo.ui.sketch.dynamic_batching`), over
   one kept-alive connection per page, as a browser does.
+- Picture clients: `gradio_client` users sending each digit as a PNG file to `/predict`, as a
+  scanning script would (gradio_client uploads the file, then joins the queue with it); the
+  same target as the drawings.
 
 Prints errors, the latency of an answer (p50, p95, max), answers per second and, where /proc
 exists, the server's CPU time per answer (its process and the one that answers drawings). The users
@@ -23,6 +26,7 @@ that was most of the clients' CPU, on the two cores the server needs (11 answers
 
 import os
 import ssl
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -99,6 +103,20 @@ def _report(what: str, result: dict, targets: bool) -> None:
     print(f"  CPU per answer: {cpu}users {1000 * result['users_cpu'] / len(latencies):.1f} ms")
 
 
+def _picture_file(drawing: dict) -> str:
+    """A drawing as a 280x280 PNG of dark ink on white paper, in a temporary file (its path)."""
+    from PIL import Image, ImageDraw
+    side, scale = 280, 280 / drawing["width"]
+    image = Image.new("L", (side, side), 255)
+    pen = ImageDraw.Draw(image)
+    for stroke in drawing["strokes"]:
+        points = [(x * scale, y * scale) for x, y in stroke["points"]]
+        pen.line(points, fill=0, width=max(2, round(drawing["brush"] * scale)), joint="curve")
+    path = tempfile.NamedTemporaryFile(suffix=".png", delete=False).name
+    image.save(path)
+    return path
+
+
 def page_answer_fn(config: dict) -> int:
     """The fn_index of the Sketch tab's answer event, the one its page calls directly (`queue=False`)."""
     canvas = next(c["id"] for c in config["components"] if c.get("props", {}).get("elem_id") == "sketchpad")
@@ -121,7 +139,7 @@ class Page:
 
 
 def run(args) -> int:
-    from gradio_client import Client
+    from gradio_client import Client, handle_file
 
     drawings = [as_canvas_value(strokes) for _, strokes in pen_digits(40, seed=2)]
     # Shared: see the module's docstring. gradio_client's ssl_verify is typed bool, but every
@@ -136,6 +154,10 @@ def run(args) -> int:
         if args.users > 1:
             results.append(("first", "gradio_client", _round(send[1:], 1, drawings, pid)))
         results.append(("timed", "gradio_client", _round(send, args.drawings, drawings, pid)))
+        pictures = [_picture_file(d) for d in drawings]
+        results.append(("timed", "pictures", _round(
+            [lambda p, c=c: c.predict(handle_file(p), None, api_name="/predict")[0] for c in clients],
+            args.drawings, pictures, pid)))
         fn_index = page_answer_fn(clients[0].config)
         pages = [Page(server.url, fn_index, f"bench-page-{i}") for i in range(args.users)]
         results.append(("first", "pages", _round(pages, 1, drawings, pid)))
@@ -144,11 +166,12 @@ def run(args) -> int:
             page.http.close()
     for kind, who, result in results:
         n = args.users - 1 if (kind, who) == ("first", "gradio_client") else args.users
-        users = f"{n} gradio_client users" if who == "gradio_client" else f"{n} pages"
+        users = f"{n} pages" if who == "pages" else f"{n} gradio_client users"
         if kind == "first":
             _report(f"{users}' first drawing, all at once (each opens a Gradio session)", result, targets=False)
         else:
-            how = "on /predict" if who == "gradio_client" else "as the page sends them (direct calls)"
-            _report(f"{users} x {args.drawings} drawings {how}, default model, all at once", result,
-                    targets=who == "gradio_client")
+            how = {"gradio_client": "drawings on /predict", "pictures": "pictures (280x280 PNG files) on /predict",
+                   "pages": "drawings as the page sends them (direct calls)"}[who]
+            _report(f"{users} x {args.drawings} {how}, default model, all at once", result,
+                    targets=who != "pages")
     return 0
