@@ -301,13 +301,18 @@ def build_sketch_tab(lab: Lab, tab: gr.Tab):
         inside = RowInspector(elem_id="sketch-inside")
     inside_open = gr.State(False)
     build_my_digits(registry, lab.secret, sketch, model_dd, lab.manager, lab.visitors)
-    gr.Markdown("**Upload** photos or scans of handwritten digits (dark on light or light on "
-                "dark); each is cropped, boxed and centred like MNIST.")
-    with gr.Row():
-        upload = gr.File(file_count="multiple", file_types=["image"], label="Digit pictures",
-                         elem_id="sketch-upload", scale=1)
-        gallery = gr.Gallery(label="28x28 inputs and predictions", elem_id="sketch-gallery",
-                             columns=6, height=260, object_fit="contain", fit_columns=False, scale=2)
+    # Apart from My digits' import box above (which saves labelled pictures), and closed: two
+    # look-alike drop zones on one tab were taken for each other.
+    with gr.Accordion("Read photos or scans of digits (answered here, not saved)", open=False,
+                      elem_id="sketch-read-pictures"):
+        gr.Markdown("Dark on light or light on dark; each is cropped, boxed and centred like MNIST, "
+                    "and read by the chosen model. To keep pictures with their labels, import them "
+                    "into My digits instead.")
+        with gr.Row():
+            upload = gr.File(file_count="multiple", file_types=["image"], label="Pictures to read",
+                             elem_id="sketch-upload", scale=1)
+            gallery = gr.Gallery(label="28x28 inputs and predictions", elem_id="sketch-gallery",
+                                 columns=6, height=260, object_fit="contain", fit_columns=False, scale=2)
     timer = gr.Timer(REFRESH_SECONDS)                 # the Sketch tab is the one shown first
 
     answer = [label, seen, rows_plot, rows_note]
