@@ -26,7 +26,7 @@ from rnn_demo.ui.session_memory import InputSweeper
 from rnn_demo.ui.visitors import build_who_bar
 from rnn_demo.ui.lab import Lab
 from rnn_demo.ui.serve_options import open_warning, parse_args
-from rnn_demo.ui.sketch.tab import build_sketch_tab
+from rnn_demo.ui.sketch.tab import SKETCH_CSS, build_sketch_tab
 from rnn_demo.ui.training.tab import build_training_tab
 
 ROOT = Path(__file__).resolve().parent
@@ -97,7 +97,7 @@ if __name__ == "__main__":
     # Guard: body and upload caps, the login's throttle and the browser cookie (ui/guard.py).
     demo.queue(default_concurrency_limit=4, max_size=QUEUE_SIZE).launch(
         server_name=args.host, server_port=args.port, auth=args.users or None, max_file_size="50mb",
-        allowed_paths=[str(RUNS)], run_history=False, state_session_capacity=SESSIONS_KEPT,
+        allowed_paths=[str(RUNS)], run_history=False, state_session_capacity=SESSIONS_KEPT, css=SKETCH_CSS,
         app_kwargs={"middleware": [Middleware(Guard, limits=args.limits)]})
 elif __name__ != "__mp_main__":    # not in the answering process, which imports this file
     demo = build_app()

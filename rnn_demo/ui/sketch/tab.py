@@ -258,6 +258,16 @@ def compare_api(registry: ModelRegistry, drawing: dict | list | None) -> dict:
     return {"headers": COMPARE_HEADERS, "data": compare(registry, drawing)}
 
 
+# On a phone the two columns stack, and the answer fell below the canvas, out of view while
+# drawing. There the columns give up their boxes (display: contents) so that the answer can come
+# first, then the canvas and the rest in their order.
+SKETCH_CSS = """
+@media (max-width: 768px) {
+  #sketch-draw-col, #sketch-answer-col { display: contents; }
+  #sketch-prediction { order: -1; width: 100%; }
+  #sketchpad, #sketch-model { width: 100%; }
+}
+"""
 CLEAR_JS = "() => [{label: %s, confidences: null}, null]" % json.dumps(DRAW_A_DIGIT)
 
 
@@ -278,14 +288,14 @@ def build_sketch_tab(lab: Lab, tab: gr.Tab):
     warnings_md = gr.Markdown(warnings, visible=bool(warnings), elem_id="sketch-warnings")
     known = gr.State([[(e.label, e.path) for e in listing.entries], listing.warnings])
     with gr.Row():
-        with gr.Column(scale=3):
+        with gr.Column(scale=3, elem_id="sketch-draw-col"):
             sketch = SketchCanvas(elem_id="sketchpad", save_labels=range(10))
             model_dd = gr.Dropdown(
                 choices=[(e.label, e.path) for e in listing.entries],
                 value=listing.default.path if listing.default else None,
                 label="Model", elem_id="sketch-model",
                 allow_custom_value=True)   # runs appear after start; handlers check the value
-        with gr.Column(scale=2):
+        with gr.Column(scale=2, elem_id="sketch-answer-col"):
             label = gr.Label(num_top_classes=3, label="Prediction", elem_id="sketch-prediction",
                              value=DRAW_A_DIGIT)
             with gr.Row():
