@@ -18,6 +18,8 @@
   clears both.
 - **Deep links.** Gradio's `/gradio_api/deep_link?session_hash=...` saves any session's
   inputs to a file for whoever names its hash: refused (the lab's links carry no session).
+- **Session hashes.** Each is bound to the client (cookie) that first used it; another client
+  naming it on /queue/join, /queue/data or a direct call is refused (`SessionOwners`).
 - **The browser cookie.** A response to a browser without the `rnn-lab-browser` cookie sets one:
   32 random bytes, HttpOnly (page scripts cannot read it), SameSite=Lax (other sites cannot
   send it with their requests; a link from them still opens the lab as this browser), for a year. Without
@@ -28,9 +30,10 @@ Every refusal is one line of JSON, {"detail": "..."}, and costs the server almos
 """
 
 import json
+import re
 import secrets
 import time
-from collections import defaultdict, deque
+from collections import OrderedDict, defaultdict, deque
 from dataclasses import dataclass, fields
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qs
@@ -114,21 +117,25 @@ class ByteBudget:
 
     def __init__(self, per_window: int, window: float, refusal: str, clock=time.monotonic):
         self.per_window, self.window, self.refusal, self.clock = per_window, window, refusal, clock
-        self._sent: dict[str, deque] = defaultdict(deque)     # address -> (time, bytes)
+        self._sent: dict[str, deque] = {}            # address -> (time, bytes), oldest first
+        self._total: dict[str, int] = {}             # address -> bytes in its deque
 
     def used(self, address: str) -> int:
-        sent, oldest = self._sent[address], self.clock() - self.window
+        sent, oldest = self._sent.get(address), self.clock() - self.window
         while sent and sent[0][0] < oldest:
-            sent.popleft()
-        if not sent:
+            self._total[address] -= sent.popleft()[1]
+        if not sent:                                  # nothing left in the window: forget the address
             self._sent.pop(address, None)
-        return sum(n for _, n in sent)
+            self._total.pop(address, None)
+        return self._total.get(address, 0)
 
     def take(self, address: str, n: int) -> None:
         """Count `n` more bytes for `address`; Refused (429, `refusal`) once that passes its budget."""
         if self.used(address) + n > self.per_window:
             raise Refused(429, self.refusal)
-        self._sent[address].append((self.clock(), n))
+        if n > 0:
+            self._sent.setdefault(address, deque()).append((self.clock(), n))
+            self._total[address] = self._total.get(address, 0) + n
 
 
 def browser_cookie(headers) -> str | None:
@@ -146,6 +153,45 @@ def browser_cookie(headers) -> str | None:
     return value if value and 32 <= len(value) <= 128 and value.replace("-", "").replace("_", "").isalnum() else None
 
 
+_SESSION_HASH = re.compile(rb'"session_hash"\s*:\s*"([^"\\]{1,128})"')
+SESSIONS_BOUND = 20_000            # session hashes remembered with the client that opened them
+
+
+def client_key(headers) -> str | None:
+    """What names the client of a request: its rnn-lab-browser cookie, else Gradio's login cookie
+    (access-token-*); None for a client that keeps no cookies."""
+    if (cookie := browser_cookie(headers)) is not None:
+        return cookie
+    jar = SimpleCookie()
+    try:
+        jar.load(headers.get("cookie") or "")
+    except Exception:
+        return None
+    return next((f"login:{m.value}" for name, m in jar.items() if name.startswith("access-token") and m.value), None)
+
+
+class SessionOwners:
+    """Each Gradio session hash with the client that first used it; others may not use it.
+
+    Gradio trusts a session hash wherever it comes from: /queue/data streams a session's answers
+    (its My digits strip included) to whoever names the hash, and a call naming it acts in that
+    session. Hashes travel in URLs. Bound to the client's cookie, a replayed hash is refused.
+    """
+
+    def __init__(self, size: int = SESSIONS_BOUND):
+        self.size, self._owner = size, OrderedDict()
+
+    def check(self, session_hash: str | None, key: str | None) -> None:
+        if not session_hash or key is None:         # nothing to bind it to
+            return
+        owner = self._owner.setdefault(session_hash, key)
+        self._owner.move_to_end(session_hash)
+        if len(self._owner) > self.size:
+            self._owner.popitem(last=False)
+        if owner != key:
+            raise Refused(403, "this session belongs to another browser: reload the page")
+
+
 class Guard:
     """The ASGI middleware: see the module's docstring."""
 
@@ -159,13 +205,16 @@ class Guard:
                                  "in 10 seconds at most. Try again in a moment.", clock)
         self.by_address = Backoff(self.limits.login_wait_address_s, clock)
         self.by_user = Backoff(self.limits.login_wait_user_s, clock)
+        self.sessions = SessionOwners()
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         path, method = scope.get("path", ""), scope.get("method", "GET")
         address = (scope.get("client") or ("?", 0))[0]
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        headers = {}
+        for k, v in scope.get("headers", []):     # the first of a repeated header, as Starlette reads it
+            headers.setdefault(k.decode("latin-1").lower(), v.decode("latin-1"))
         try:
             if path.rstrip("/").endswith("/deep_link"):
                 raise Refused(404, "deep links are turned off in this lab: share the page's address")
@@ -179,9 +228,16 @@ class Guard:
             if method in ("POST", "PUT", "PATCH"):
                 sent = int(declared) if declared.isdigit() else len(receive.body)
                 (self.uploads if upload else self.bodies).take(address, sent)
+            if path.rstrip("/").endswith("/queue/data"):
+                named = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("session_hash")
+                self.sessions.check(named[-1] if named else None, client_key(headers))
+            elif method == "POST" and (path.rstrip("/").endswith("/queue/join") or "/run/" in path):
+                receive = await _buffered(receive, cap)
+                named = _SESSION_HASH.search(receive.body)
+                self.sessions.check(named.group(1).decode("latin-1") if named else None, client_key(headers))
             if method == "POST" and path.rstrip("/").endswith("/login"):
                 receive = await _buffered(receive, cap)
-                return await self._login(scope, receive, send, address)
+                return await self._login(scope, receive, send, address, headers.get("content-type", ""))
         except Refused as e:
             return await _refuse(send, e)
         return await self.app(scope, receive, self._with_cookie(send, headers))
@@ -200,14 +256,23 @@ class Guard:
             await send(message)
         return send_with_cookie
 
-    async def _login(self, scope, receive, send, address: str):
-        """Gradio's POST /login (`receive` buffered), throttled per address and per user name."""
-        user = (parse_qs(receive.body.decode("utf-8", "replace")).get("username") or [""])[0].strip()
-        keys = [(self.by_address, address), (self.by_user, user)]
+    async def _login(self, scope, receive, send, address: str, content_type: str):
+        """Gradio's POST /login (`receive` buffered), throttled per address and per user name.
+
+        A try counts as a failure before Gradio answers it (a success clears it), so tries sent
+        in parallel are throttled as if sent one by one. The name is read as FastAPI reads it
+        (the last `username` of a urlencoded form); other encodings are refused.
+        """
+        if not content_type.startswith("application/x-www-form-urlencoded"):
+            return await _refuse(send, Refused(415, "log in through the login page (a urlencoded form)"))
+        names = parse_qs(receive.body.decode("utf-8", "replace")).get("username") or [""]
+        keys = [(self.by_address, address), (self.by_user, names[-1].strip())]
         wait = max(backoff.wait(key) for backoff, key in keys)
         if wait > 0:
             return await _refuse(send, Refused(429, f"too many wrong passwords: try again in {wait:.0f} s",
                                                [(b"retry-after", str(int(wait) + 1).encode())]))
+        for backoff, key in keys:
+            backoff.failed(key)
         status = None
 
         async def watch(message):
@@ -216,8 +281,9 @@ class Guard:
                 status = message["status"]
             await send(message)
         await self.app(scope, receive, watch)
-        for backoff, key in keys:
-            (backoff.succeeded if status is not None and status < 400 else backoff.failed)(key)
+        if status is not None and status < 400:
+            for backoff, key in keys:
+                backoff.succeeded(key)
 
 
 class _Replay:

@@ -34,6 +34,7 @@ async def login(request: Request):
 
 def client(clock=None, **limits) -> TestClient:
     app = Starlette(routes=[Route("/gradio_api/queue/join", echo, methods=["POST"]),
+                            Route("/gradio_api/queue/data", echo),
                             Route("/gradio_api/upload", echo, methods=["POST"]),
                             Route("/login", login, methods=["POST"]),
                             Route("/gradio_api/deep_link", echo), Route("/", echo)])
@@ -114,3 +115,56 @@ def test_deep_links_are_refused_and_a_browser_gets_a_private_cookie_once():
 @pytest.mark.parametrize("header", ["", "rnn-lab-browser=short", 'rnn-lab-browser="x" ;;=;', "\x00"])
 def test_a_cookie_that_is_not_ours_names_nobody(header):
     assert browser_cookie({"cookie": header}) is None
+
+
+def test_wrong_passwords_sent_in_parallel_are_throttled_as_if_sent_one_by_one():
+    import asyncio
+
+    import httpx
+
+    async def slow_login(request: Request):
+        await request.form()
+        await asyncio.sleep(0.05)                   # Gradio checks in a thread: many at once
+        return JSONResponse({"ok": False}, status_code=400)
+
+    guard = Guard(Starlette(routes=[Route("/login", slow_login, methods=["POST"])]), ServerLimits(),
+                  clock=Clock())
+
+    async def many():
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=guard), base_url="http://lab") as c:
+            return await asyncio.gather(*(c.post("/login", data={"username": "alice", "password": str(i)})
+                                          for i in range(20)))
+    statuses = sorted(r.status_code for r in asyncio.run(many()))
+    assert statuses == [400] * LOGIN_FREE_FAILURES + [429] * (20 - LOGIN_FREE_FAILURES)
+
+
+def test_the_throttled_name_is_the_one_the_login_reads_and_other_encodings_are_refused():
+    guard = client(Clock(), login_wait_user_s=30).app
+    for _ in range(LOGIN_FREE_FAILURES):
+        guard.by_user.failed("alice")
+    c = TestClient(guard, client=("10.0.0.7", 1234))                   # another address
+    repeated = c.post("/login", content=f"username=decoy&username=alice&password={PASSWORD}",
+                      headers={"content-type": "application/x-www-form-urlencoded"})
+    assert repeated.status_code == 429                                 # FastAPI reads the last name
+    multipart = c.post("/login", files={"username": (None, "alice"), "password": (None, PASSWORD)})
+    assert multipart.status_code == 415 and "login page" in multipart.json()["detail"]
+
+
+def test_a_session_hash_belongs_to_the_client_that_first_used_it():
+    c = client()
+    join = {"fn_index": 1, "data": [], "session_hash": "s3ss10n"}
+    alice, mallory = ({"cookie": f"{BROWSER_COOKIE}={name * 43}"} for name in "am")
+    assert c.post("/gradio_api/queue/join", json=join, headers=alice).status_code == 200
+    refused = c.post("/gradio_api/queue/join", json=join, headers=mallory)
+    assert refused.status_code == 403 and "belongs to another browser" in refused.json()["detail"]
+    assert c.get("/gradio_api/queue/data", params={"session_hash": "s3ss10n"}, headers=mallory).status_code == 403
+    assert c.get("/gradio_api/queue/data", params={"session_hash": "s3ss10n"}, headers=alice).status_code == 200
+    assert c.post("/gradio_api/queue/join", json={**join, "session_hash": "other"}, headers=mallory).status_code == 200
+
+
+def test_an_address_is_forgotten_once_its_window_is_empty():
+    clock = Clock()
+    guard = client(clock, body_bytes_per_10s=10_000).app
+    guard.bodies.take("10.0.0.1", 100)
+    clock.now += 11
+    assert guard.bodies.used("10.0.0.1") == 0 and guard.bodies._sent == {}
