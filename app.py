@@ -22,7 +22,7 @@ from rnn_demo.ui.about import build_about
 from rnn_demo.ui.adder.tab import build_adder_tab
 from rnn_demo.ui.browser import installation_secret
 from rnn_demo.ui.guard import Guard
-from rnn_demo.ui.session_memory import InputSweeper
+from rnn_demo.ui.session_memory import keep_no_values
 from rnn_demo.ui.visitors import build_who_bar
 from rnn_demo.ui.lab import Lab
 from rnn_demo.ui.serve_options import open_warning, parse_args
@@ -35,9 +35,10 @@ RUNS = Path(os.environ.get("RNN_DEMO_RUNS", ROOT / "runs"))
 DATA = Path(os.environ.get("RNN_DEMO_DATA", ROOT / "data"))   # MNIST, for the Training tab
 STATE = Path(os.environ.get("RNN_DEMO_STATE", ROOT / "state"))   # server-side secrets and per-browser data
 UPLOADS_KEPT = 3600          # seconds an upload stays in Gradio's cache (swept every half hour)
-# Gradio keeps a copy of the page's components (about 0.3 MB) and each one's last input for each
-# session, in an LRU of this many: the bound on that memory (docs/security.md). Nothing about who
-# a visitor is lives there (ui/visitors.py), so an evicted session loses only what its page shows.
+# Gradio keeps a copy of the page's components (about 0.3 MB; their values no more, see
+# ui/session_memory.py) for each session, in an LRU of this many: the bound on that memory
+# (docs/security.md). Nothing about who a visitor is lives there (ui/visitors.py), so an evicted
+# session loses only what its page shows.
 SESSIONS_KEPT = 2000
 QUEUE_SIZE = 200             # events waiting in Gradio's queue; past it a call is refused at once
 # Gradio summarises its queue's analytics with pandas after every event unless told to do it
@@ -88,16 +89,17 @@ if __name__ == "__main__":
     # collector's passes (gc.freeze); what is made from here on is collected as before.
     gc.collect()
     gc.freeze()
-    # allowed_paths: a run's downloads (CSV, JSON Lines, checkpoint) are served from its folder.
+    # No allowed_paths: the runs folder is not served (its records name owners); a run's downloads
+    # are copies in the temp folder, which Gradio copies into its cache (ui/training/compare.py).
     # run_history=False: Gradio 6 would otherwise copy every event's inputs and outputs into the
     # browser's localStorage (up to 100): ten answers a second while drawing made each write
     # slower than the last (drawing slowed down digit after digit), it would
     # keep every drawing outside My digits, and its "Runs" link would be mistaken for training runs.
-    InputSweeper(demo).start()              # Gradio's copies of each session's inputs: dropped after use
+    keep_no_values()                        # no copy of each session's values (ui/session_memory.py)
     # Guard: body and upload caps, the login's throttle and the browser cookie (ui/guard.py).
     demo.queue(default_concurrency_limit=4, max_size=QUEUE_SIZE).launch(
         server_name=args.host, server_port=args.port, auth=args.users or None, max_file_size="50mb",
-        allowed_paths=[str(RUNS)], run_history=False, state_session_capacity=SESSIONS_KEPT, css=SKETCH_CSS,
+        run_history=False, state_session_capacity=SESSIONS_KEPT, css=SKETCH_CSS,
         app_kwargs={"middleware": [Middleware(Guard, limits=args.limits)]})
 elif __name__ != "__mp_main__":    # not in the answering process, which imports this file
     demo = build_app()

@@ -1,26 +1,31 @@
-"""What Gradio keeps per session: the last input of each component is dropped after use, so a
-session costs its copy of the page's config and no more, whatever its visitors sent."""
+"""What Gradio keeps per session: no copy of the values an event read or returned, so a session
+costs its copy of the page's config and no more, whatever its visitors sent."""
 
-import datetime as _dt
+import asyncio
 
 import gradio as gr
-from gradio.state_holder import StateHolder
+from gradio.state_holder import SessionState, StateHolder
 
-from rnn_demo.ui.session_memory import forget_inputs
+from rnn_demo.ui import session_memory
 
 
-def test_the_inputs_gradio_keeps_per_session_are_dropped_in_the_sessions_used_since():
+def kept_after_an_event(big) -> tuple:
+    """(the input's value, the output's value) a session keeps after one event of a real Blocks."""
     with gr.Blocks() as demo:
-        drawing, answer = gr.JSON(), gr.Textbox("start")
+        drawing, answer = gr.JSON(), gr.JSON()
+        drawing.change(lambda value: value, drawing, answer)
     holder = StateHolder()
     holder.set_blocks(demo)
+    session = holder["visitor"]
+    asyncio.run(demo.process_api(block_fn=demo.fns[0], inputs=[big], state=session))
+    values = session.config_values
+    return values[drawing._id]["props"].get("value"), values[answer._id]["props"].get("value")
+
+
+def test_gradio_keeps_each_sessions_values_unless_told_not_to(monkeypatch):
     big = {"strokes": [{"points": [[1.5, 2.5]] * 10_000}]}
-    for session in ("old", "new"):
-        holder[session]._update_value_in_config(drawing._id, big)    # as Blocks.preprocess_data does
-    holder.time_last_used["old"] -= _dt.timedelta(minutes=5)
-    assert forget_inputs(demo, _dt.datetime.now() - _dt.timedelta(minutes=1)) == 2   # the drawing, the text
-    assert holder["old"].config_values[drawing._id]["props"]["value"] is big         # not used since
-    assert holder.session_data["new"].config_values[drawing._id]["props"]["value"] is None
-    assert forget_inputs(demo, None) >= 1
-    assert holder.session_data["old"].config_values[drawing._id]["props"]["value"] is None
-    assert answer.value == "start" and demo.config is not None                        # the page's own config is untouched
+    monkeypatch.setattr(SessionState, "_update_value_in_config", SessionState._update_value_in_config)
+    read, returned = kept_after_an_event(big)               # what a new session per request piled up
+    assert read == big and returned is not None
+    session_memory.keep_no_values()
+    assert kept_after_an_event(big) == (None, None)
