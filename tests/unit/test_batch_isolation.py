@@ -60,6 +60,8 @@ def test_a_value_nested_too_deep_never_reaches_the_answering_process(registry):
     assert [label["label"] for label in labels] == [str(pen_digits(2, seed=4)[0][0]), labels[1]["label"],
                                                     str(pen_digits(2, seed=4)[1][0]), labels[3]["label"]]
     assert "nested at most" in labels[1]["label"] and "nested at most" in labels[3]["label"]
+    labels, *_ = answers_as_sent(across_a_process(registry), outputs, good, [nested(600), None])
+    assert "a model is a name" in labels[0]["label"] and labels[1]["label"] == str(pen_digits(2, seed=4)[1][0])
 
 
 def test_screen_passes_drawings_and_arrays_and_refuses_floods():

@@ -218,15 +218,18 @@ def _warnings_md(listing: Listing) -> str:
 # Clear resets the answer in the browser at once, before the server's answer to the blank canvas.
 def answers_as_sent(compute, outputs: list, drawings: list, models: list) -> tuple[list, ...]:
     """A batch's answers (compute: `answers.predict` or its AnswerProcess), each output's column
-    as Gradio sends it (as_sent). A drawing `drawings.screen` refuses is answered with its
-    message here and never reaches `compute`: the others in its batch are answered as usual."""
+    as Gradio sends it (as_sent). A drawing `drawings.screen` refuses, or a model that is not a
+    name, is answered with its message here and never reaches `compute`: the others in its batch
+    are answered as usual."""
     refused, kept = {}, []
-    for i, drawing in enumerate(drawings):
+    for i, (drawing, model) in enumerate(zip(drawings, models)):
         try:
             screen(drawing)
+            if model is not None and not isinstance(model, str):     # a nested list would fail to pickle
+                raise ValueError(f"a model is a name or a path from the list, not a {type(model).__name__}")
             kept.append(i)
-        except ImageError as e:
-            refused[i] = message(str(e), version_of(drawing) if isinstance(drawing, dict) else None)
+        except ValueError as e:                    # ImageError too
+            refused[i] = message(str(e), version_of(drawing))
     columns = compute([drawings[i] for i in kept], [models[i] for i in kept]) if kept else ()
     answers = dict(refused)
     answers.update(zip(kept, zip(*columns)))
