@@ -13,7 +13,13 @@ Handlers first (module level, the manager passed in), then `build_compare` (layo
 Training tab wires it, since its timer redraws the plots while compared runs train).
 """
 
+import contextlib
+import os
+import shutil
+import tempfile
+import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import gradio as gr
 
@@ -110,12 +116,40 @@ def export(manager: RunManager, watched):
         gr.Warning("Select a run in the table first.")
         return None
     try:
-        return [str(path) for path in export_files(run_dir(manager.root, watched))]
+        return downloadable(export_files(run_dir(manager.root, watched)))
     except FileNotFoundError:
         gr.Warning("This run has no metrics yet: it has not started.")
     except (ValueError, OSError) as e:
         gr.Warning(f"Cannot export run {watched}: {e}")
     return None
+
+
+EXPORTS_KEPT = 3600            # seconds a download's copy stays in the system's temp folder
+
+
+def downloadable(paths: list[Path]) -> list[str]:
+    """Copies of `paths` (hard links where possible) in a fresh folder of the system's temp folder.
+
+    Gradio copies a returned file into its cache and serves it from there; it may take one from
+    the temp folder, so the runs folder itself is not among the paths it serves (its run.json
+    name owners, and a fine-tune's folder once held private digits). Copies older than
+    EXPORTS_KEPT are removed on the way.
+    """
+    temp = Path(tempfile.gettempdir())
+    for old in temp.glob("rnn-lab-export-*"):
+        with contextlib.suppress(OSError):
+            if time.time() - old.stat().st_mtime > EXPORTS_KEPT:
+                shutil.rmtree(old)
+    folder = Path(tempfile.mkdtemp(prefix="rnn-lab-export-"))
+    copies = []
+    for path in paths:
+        copy = folder / Path(path).name
+        try:
+            os.link(path, copy)
+        except OSError:                       # another file system
+            shutil.copy2(path, copy)
+        copies.append(str(copy))
+    return copies
 
 
 def restore(manager: RunManager, kept, compared):
