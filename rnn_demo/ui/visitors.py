@@ -13,11 +13,11 @@ load, so a replayed session hash carries none of it):
   response (ui/guard.py): random, HttpOnly, sent in a header and never in a URL. A session
   hash seen in a URL or a log does not carry it, and a session Gradio evicts from its store
   loses nothing. Whoever has the browser (or copies its cookies) is its owner: the page says so.
-- **An API client** without a cookie (gradio_client keeps none) gets an owner token at its
-  first action, kept in its session's `who` (gr.State, on the server) for as long as its Client
-  lives. Nobody can name somebody else's token: the API takes none, and runs record only its
-  hash (see rnn_demo/mnist/runs/quotas.py). Its residual risk, a replayed session hash, is in
-  docs/security.md.
+- **A client that keeps no cookies** (curl, a bare HTTP script; gradio_client keeps the cookie,
+  so it is a browser here) gets an owner token at its first action, kept in its session's `who`
+  (gr.State, on the server) for as long as the session lives. Nobody can name somebody else's
+  token: the API takes none, and runs record only its hash (see rnn_demo/mnist/runs/quotas.py).
+  Its residual risk, a replayed session hash, is in docs/security.md.
 """
 
 from dataclasses import dataclass, field

@@ -89,9 +89,11 @@ def test_behind_a_login_the_next_user_of_a_browser_does_not_get_the_last_ones_di
     stored, _ = save(stored, ONE, event(label=7), alice)
     assert len(mine(stored, alice)[0]["digits"]) == 2
     hidden, notes = mine(stored, bob)
-    assert hidden["digits"] == [] and "another user's digits" in notes[0]
+    assert hidden["digits"] == [] and "saved by someone else" in notes[0]
     tiles, summary, _, _ = views(None, stored, "fast", bob)
-    assert tiles == [] and "another user's digits" in summary
+    assert tiles == [] and "saved by someone else" in summary
+    anonymous, _ = save(None, ONE, event(label=3), None)               # saved before the login
+    assert mine(anonymous, alice)[0]["digits"] == [] and len(mine(anonymous, None)[0]["digits"]) == 1
     with pytest.raises(gr.Error, match="empty"):
         export_zip(stored, bob)
     stored, _ = save(stored, ONE, event(label=4), bob)                # bob's set replaces it

@@ -115,6 +115,7 @@ def test_a_visitors_run_stops_at_the_time_limit_and_says_why(tmp_path, monkeypat
     assert ended["status"] == "stopped" and ended["reason"] == "stopped at the lab's limit of 1 minutes per run"
     operator = manager.start(*get_preset("fast").configs(**TINY))
     assert operator["max_seconds"] is None                            # the command line's: no limit
+    manager.wait(operator["id"])
 
 
 def test_quotas_count_per_signed_in_user_whatever_the_session(tmp_path):
@@ -128,3 +129,5 @@ def test_quotas_count_per_signed_in_user_whatever_the_session(tmp_path):
         manager.start(*configs, by=user("alice"))
     manager.start(*configs, by=user("bob"))
     gate.set()
+    for record in manager.list_runs():                 # no training left behind at exit
+        manager.wait(record["id"])

@@ -205,9 +205,9 @@ class RunManager:
         with self._lock:
             self.quotas.check(by, *self.usage(by))
             (self.root / run_id).mkdir()
-            if digits is not None:
-                self._digits[run_id] = digits
             write_json(self.root / run_id / RUN_FILE, record)
+            if digits is not None:                 # only once the run exists: it will drop them
+                self._digits[run_id] = digits
             self.version += 1
             self._stops[run_id] = StopSignal(self.root / run_id / STOP_FILE)
             self._active[run_id] = by.owner

@@ -2,8 +2,8 @@
 
 Behind a login a stored set is marked with its user's id (`quotas.user_id`, not the name): on
 a shared computer another user who signs in starts from an empty set instead of the last
-user's digits (the logout button also clears them; ui/visitors.py). Without a login the set is
-the browser's, unmarked.
+user's digits, and so does anyone signing in where a set was saved without a login (the logout
+button also clears them; ui/visitors.py). Without a login the set is the browser's, unmarked.
 """
 
 import gradio as gr
@@ -15,12 +15,12 @@ OWNER = "owner"          # the set's mark behind a login: its user's id (quotas.
 
 
 def mine(stored, request: gr.Request | None) -> tuple[dict, list[str]]:
-    """`parse_set` of the stored value, or an empty set when it is marked as another user's."""
+    """`parse_set` of the stored value, or an empty set when it is not this visitor's: marked as
+    another user's, or (behind a login) saved without one, by whoever used this browser before."""
     key = owner_key(request)
-    theirs = isinstance(stored, dict) and stored.get(OWNER) not in (None, key)
-    if theirs:
-        return parse_set(None)[0], ["this browser holds another user's digits: they are not shown, "
-                                    "and saving here replaces them"]
+    if isinstance(stored, dict) and stored.get(OWNER) != key and stored.get("digits"):
+        return parse_set(None)[0], ["this browser holds digits saved by someone else (another user, or "
+                                    "before the login): they are not shown, and saving here replaces them"]
     return parse_set(stored)
 
 
