@@ -38,6 +38,8 @@ from dataclasses import dataclass, fields
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qs
 
+from starlette.requests import Request as StarletteRequest
+
 from ..options import option
 
 BROWSER_COOKIE = "rnn-lab-browser"
@@ -237,7 +239,7 @@ class Guard:
                 self.sessions.check(named.group(1).decode("latin-1") if named else None, client_key(headers))
             if method == "POST" and path.rstrip("/").endswith("/login"):
                 receive = await _buffered(receive, cap)
-                return await self._login(scope, receive, send, address, headers.get("content-type", ""))
+                return await self._login(scope, receive, send, address)
         except Refused as e:
             return await _refuse(send, e)
         return await self.app(scope, receive, self._with_cookie(send, headers))
@@ -256,16 +258,19 @@ class Guard:
             await send(message)
         return send_with_cookie
 
-    async def _login(self, scope, receive, send, address: str, content_type: str):
+    async def _login(self, scope, receive, send, address: str):
         """Gradio's POST /login (`receive` buffered), throttled per address and per user name.
 
         A try counts as a failure before Gradio answers it (a success clears it), so tries sent
-        in parallel are throttled as if sent one by one. The name is read as FastAPI reads it
-        (the last `username` of a urlencoded form); other encodings are refused.
+        in parallel are throttled as if sent one by one. The name is read as the login reads it:
+        Starlette's form parser (urlencoded or multipart, as the login page sends it), the last
+        `username` of the form.
         """
-        if not content_type.startswith("application/x-www-form-urlencoded"):
-            return await _refuse(send, Refused(415, "log in through the login page (a urlencoded form)"))
-        names = parse_qs(receive.body.decode("utf-8", "replace")).get("username") or [""]
+        try:
+            form = await StarletteRequest(scope, _Replay(None, receive.body)).form()
+            names = [str(name) for name in form.getlist("username")] or [""]
+        except Exception:  # noqa: BLE001 -- a form the parser cannot read: Gradio will refuse it too
+            names = [""]
         keys = [(self.by_address, address), (self.by_user, names[-1].strip())]
         wait = max(backoff.wait(key) for backoff, key in keys)
         if wait > 0:

@@ -2,6 +2,7 @@
 costs its copy of the page's config and no more, whatever its visitors sent."""
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import gradio as gr
 from gradio.state_holder import SessionState, StateHolder
@@ -17,7 +18,8 @@ def kept_after_an_event(big) -> tuple:
     holder = StateHolder()
     holder.set_blocks(demo)
     session = holder["visitor"]
-    asyncio.run(demo.process_api(block_fn=demo.fns[0], inputs=[big], state=session))
+    with ThreadPoolExecutor(1) as thread:           # a loop of its own: Playwright's may run in this thread
+        thread.submit(asyncio.run, demo.process_api(block_fn=demo.fns[0], inputs=[big], state=session)).result()
     values = session.config_values
     return values[drawing._id]["props"].get("value"), values[answer._id]["props"].get("value")
 
