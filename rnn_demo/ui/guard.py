@@ -45,6 +45,7 @@ from ..options import option
 BROWSER_COOKIE = "rnn-lab-browser"
 COOKIE_MAX_AGE = 365 * 24 * 3600
 LOGIN_FREE_FAILURES = 5            # wrong passwords before the first wait
+BACKOFF_KEYS = 100_000             # addresses or names remembered; the oldest is forgotten first
 MB = 1_000_000
 
 
@@ -104,6 +105,10 @@ class Backoff:
         return max(0.0, self._until.get(key, 0.0) - self.clock())
 
     def failed(self, key: str) -> None:
+        if key not in self._failures and len(self._failures) >= BACKOFF_KEYS:   # names tried at random
+            oldest = next(iter(self._failures))
+            self._failures.pop(oldest)
+            self._until.pop(oldest, None)
         self._failures[key] += 1
         extra = self._failures[key] - LOGIN_FREE_FAILURES
         if extra >= 0:

@@ -172,3 +172,12 @@ def test_an_address_is_forgotten_once_its_window_is_empty():
     guard.bodies.take("10.0.0.1", 100)
     clock.now += 11
     assert guard.bodies.used("10.0.0.1") == 0 and guard.bodies._sent == {}
+
+
+def test_the_throttle_remembers_a_bounded_number_of_names(monkeypatch):
+    from rnn_demo.ui import guard as guard_module
+    monkeypatch.setattr(guard_module, "BACKOFF_KEYS", 3)
+    backoff = guard_module.Backoff(30, Clock())
+    for name in ("a", "b", "c", "d"):
+        backoff.failed(name)
+    assert list(backoff._failures) == ["b", "c", "d"]
