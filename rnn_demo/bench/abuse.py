@@ -126,7 +126,7 @@ def _normal_student(url: str, calls: int) -> tuple[list[float], int]:
         try:
             label = client.predict(drawing, None, api_name="/predict")[0]
             errors += not isinstance(label, dict) or "label" not in label
-        except Exception:
+        except Exception:  # noqa: BLE001 -- any failure the student meets is what this counts
             errors += 1
         latencies.append(time.perf_counter() - t0)
     return latencies, errors

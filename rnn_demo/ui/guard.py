@@ -35,7 +35,7 @@ import secrets
 import time
 from collections import OrderedDict, defaultdict, deque
 from dataclasses import dataclass, fields
-from http.cookies import SimpleCookie
+from http.cookies import CookieError, SimpleCookie
 from urllib.parse import parse_qs
 
 from starlette.requests import Request as StarletteRequest
@@ -145,17 +145,19 @@ class ByteBudget:
             self._total[address] = self._total.get(address, 0) + n
 
 
+def _cookies(headers) -> SimpleCookie:
+    """The Cookie header of ASGI or Starlette headers, parsed; empty when absent or malformed."""
+    jar = SimpleCookie()
+    try:
+        jar.load((headers.get("cookie") if hasattr(headers, "get") else None) or "")
+    except CookieError:             # a malformed Cookie header names nobody
+        return SimpleCookie()
+    return jar
+
+
 def browser_cookie(headers) -> str | None:
     """The rnn-lab-browser cookie's value in ASGI or Starlette headers, if it looks like ours."""
-    raw = headers.get("cookie") if hasattr(headers, "get") else None
-    if raw is None:
-        return None
-    cookie = SimpleCookie()
-    try:
-        cookie.load(raw)
-    except Exception:       # a malformed Cookie header names nobody
-        return None
-    morsel = cookie.get(BROWSER_COOKIE)
+    morsel = _cookies(headers).get(BROWSER_COOKIE)
     value = morsel.value if morsel else None
     return value if value and 32 <= len(value) <= 128 and value.replace("-", "").replace("_", "").isalnum() else None
 
@@ -169,12 +171,8 @@ def client_key(headers) -> str | None:
     (access-token-*); None for a client that keeps no cookies."""
     if (cookie := browser_cookie(headers)) is not None:
         return cookie
-    jar = SimpleCookie()
-    try:
-        jar.load(headers.get("cookie") or "")
-    except Exception:
-        return None
-    return next((f"login:{m.value}" for name, m in jar.items() if name.startswith("access-token") and m.value), None)
+    return next((f"login:{m.value}" for name, m in _cookies(headers).items()
+                 if name.startswith("access-token") and m.value), None)
 
 
 class SessionOwners:
@@ -217,15 +215,15 @@ class Guard:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        path, method = scope.get("path", ""), scope.get("method", "GET")
+        route, method = scope.get("path", "").rstrip("/"), scope.get("method", "GET")
         address = (scope.get("client") or ("?", 0))[0]
         headers = {}
         for k, v in scope.get("headers", []):     # the first of a repeated header, as Starlette reads it
             headers.setdefault(k.decode("latin-1").lower(), v.decode("latin-1"))
         try:
-            if path.rstrip("/").endswith("/deep_link"):
+            if route.endswith("/deep_link"):
                 raise Refused(404, "deep links are turned off in this lab: share the page's address")
-            upload = path.rstrip("/").endswith("/upload")
+            upload = route.endswith("/upload")
             cap = self.limits.max_upload_request_bytes if upload else self.limits.max_body_bytes
             declared = headers.get("content-length", "")
             if declared.isdigit() and int(declared) > cap:
@@ -235,14 +233,14 @@ class Guard:
             if method in ("POST", "PUT", "PATCH"):
                 sent = int(declared) if declared.isdigit() else len(receive.body)
                 (self.uploads if upload else self.bodies).take(address, sent)
-            if path.rstrip("/").endswith("/queue/data"):
+            if route.endswith("/queue/data"):
                 named = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("session_hash")
                 self.sessions.check(named[-1] if named else None, client_key(headers))
-            elif method == "POST" and (path.rstrip("/").endswith("/queue/join") or "/run/" in path):
+            elif method == "POST" and (route.endswith("/queue/join") or "/run/" in route):
                 receive = await _buffered(receive, cap)
                 named = _SESSION_HASH.search(receive.body)
                 self.sessions.check(named.group(1).decode("latin-1") if named else None, client_key(headers))
-            if method == "POST" and path.rstrip("/").endswith("/login"):
+            if method == "POST" and route.endswith("/login"):
                 receive = await _buffered(receive, cap)
                 return await self._login(scope, receive, send, address)
         except Refused as e:
